@@ -1,0 +1,63 @@
+namespace Yamori.Cli.Commands;
+
+/// <summary>The <c>yamori</c> command: dispatches to sub-commands and prints usage on mistakes.</summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        yamori — Yamori security cloud command line
+
+        usage:
+          yamori rules check <dir|file>... [--placeholders FILE]
+              load and compile rules, print the loader report; exit 1 if any rule failed
+          yamori match --rules <dir|file> [--rules …] [--placeholders FILE] [--logsource product=P,category=C,service=S] <events>...
+              run the rules over JSON events (JSON Lines or concatenated objects); print matches as JSON lines
+          yamori demo [--sigmahq DIR]
+              load every SigmaHQ rule and replay SigmaHQ's regression events through the engine
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            return args switch
+            {
+                ["rules", "check", .. var rest] => RulesCheckCommand.Run(rest, stdout, stderr),
+                ["match", .. var rest] => await MatchCommand.RunAsync(rest, stdout, stderr),
+                ["demo", .. var rest] => DemoCommand.Run(rest, stdout, stderr),
+                ["--help" or "-h" or "help"] => Help(stdout),
+                _ => Fail(stderr, "unknown command"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            return Fail(stderr, ex.Message);
+        }
+    }
+
+    private static int Help(TextWriter stdout)
+    {
+        stdout.WriteLine(Usage);
+        return 0;
+    }
+
+    private static int Fail(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"yamori: {message}");
+        stderr.WriteLine(Usage);
+        return 2;
+    }
+}
+
+/// <summary>A mistake in the command line, reported with the usage text.</summary>
+public sealed class UsageException(string message) : Exception(message)
+{
+    public UsageException()
+        : this("usage error")
+    {
+    }
+
+    public UsageException(string message, Exception inner)
+        : this(message + ": " + inner.Message)
+    {
+    }
+}

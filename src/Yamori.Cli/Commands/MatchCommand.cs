@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Yamori.Sigma.Engine;
+using Yamori.Sigma.Events;
+using Yamori.Sigma.Loading;
+using Yamori.Sigma.Parsing;
+using Yamori.Sigma.Rules;
+
+namespace Yamori.Cli.Commands;
+
+/// <summary><c>yamori match</c>: runs rules over JSON events and prints each match as a JSON line.</summary>
+internal static class MatchCommand
+{
+    private static readonly string[] KeyFields = ["Computer", "Channel", "EventID", "Image", "CommandLine", "ParentImage", "User", "TargetFilename", "TargetObject"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = new Options(args, "rules", "placeholders", "logsource");
+        if (options.All("rules").Count == 0 || options.Positional.Count == 0)
+        {
+            throw new UsageException("match needs --rules and at least one events file");
+        }
+
+        RuleSet set = RuleLoader.Load(options.All("rules"), options.CompileOptions());
+        foreach (RuleError e in set.Errors)
+        {
+            await stderr.WriteLineAsync($"rule error: {e}");
+        }
+
+        LogSourceHint declared = ParseLogSource(options.One("logsource"));
+        var engine = new SigmaEngine(set);
+        MatchSession session = engine.CreateSession();
+        var matches = new List<SigmaRule>();
+        int failedFiles = 0;
+        long events = 0, total = 0;
+        var buffer = new ArrayBufferWriter<byte>();
+        await using var json = new Utf8JsonWriter(buffer);
+        foreach (string file in options.Positional)
+        {
+            IEnumerable<FlatEvent> source;
+            try
+            {
+                source = JsonEventReader.ReadAll(await File.ReadAllBytesAsync(file), file).ToList();
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"{file}: {ex.Message}");
+                failedFiles++;
+                continue;
+            }
+
+            foreach (FlatEvent e in source)
+            {
+                events++;
+                if (e.Source.IsEmpty && !declared.IsEmpty)
+                {
+                    e.Source = declared;
+                }
+
+                matches.Clear();
+                session.Match(e, matches);
+                foreach (SigmaRule rule in matches)
+                {
+                    total++;
+                    Write(json, rule, e);
+                    await stdout.WriteLineAsync(Encoding.UTF8.GetString(buffer.WrittenSpan));
+                    buffer.ResetWrittenCount();
+                    json.Reset();
+                }
+            }
+        }
+
+        await stderr.WriteLineAsync($"events: {events}, matches: {total}, rules: {set.Rules.Count}, rule errors: {set.Errors.Count}, failed files: {failedFiles}");
+        return failedFiles == 0 ? 0 : 1;
+    }
+
+    private static void Write(Utf8JsonWriter json, SigmaRule rule, FlatEvent e)
+    {
+        json.WriteStartObject();
+        json.WriteString("rule_id", rule.Id);
+        json.WriteString("title", rule.Title);
+        json.WriteString("level", rule.Level.ToSigma());
+        json.WriteStartArray("techniques");
+        foreach (string t in rule.AttackTechniques)
+        {
+            json.WriteStringValue(t);
+        }
+
+        json.WriteEndArray();
+        if (e.Timestamp is { } ts)
+        {
+            json.WriteString("timestamp", ts.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (e.Reference is { } r)
+        {
+            json.WriteString("event", r);
+        }
+
+        json.WriteStartObject("fields");
+        foreach (string f in KeyFields)
+        {
+            if (e.TryGetField(f, out FieldValue v))
+            {
+                json.WriteString(f, v.ToString());
+            }
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.Flush();
+    }
+
+    private static LogSourceHint ParseLogSource(string? text)
+    {
+        if (text is null)
+        {
+            return default;
+        }
+
+        string? product = null, category = null, service = null;
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] kv = part.Split('=', 2);
+            if (kv.Length != 2)
+            {
+                throw new UsageException($"--logsource: '{part}' is not key=value");
+            }
+
+            switch (kv[0])
+            {
+                case "product": product = kv[1]; break;
+                case "category": category = kv[1]; break;
+                case "service": service = kv[1]; break;
+                default: throw new UsageException($"--logsource: unknown key '{kv[0]}' (product, category, service)");
+            }
+        }
+
+        return new LogSourceHint(product, category, service);
+    }
+}

@@ -1,0 +1,3 @@
+using Yamori.Cli.Commands;
+
+return await CommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,163 @@
+namespace Yamori.Sigma.Engine;
+
+/// <summary>
+/// A case-insensitive Aho–Corasick automaton compiled to a dense DFA over the characters that occur in
+/// its patterns. One pass over a field value finds every pattern of every rule in the group, so a
+/// CommandLine is read once rather than once per rule. Hits set bits of candidate rules directly.
+/// </summary>
+internal sealed class AhoCorasick
+{
+    private readonly int[] _ascii = new int[128];
+    private readonly Dictionary<char, int> _other = [];
+    private readonly int _width;
+    private readonly int[] _delta;
+    private readonly int[] _outLink;
+    private readonly int[] _nextOut;
+    private readonly int[] _terminal;
+    private readonly int[][] _patternMembers;
+
+    /// <param name="patterns">Distinct literals (any case).</param>
+    /// <param name="patternMembers">For each pattern, the member indices of the rules it triggers.</param>
+    public AhoCorasick(IReadOnlyList<string> patterns, int[][] patternMembers)
+    {
+        _patternMembers = patternMembers;
+        int classes = 1;
+        int total = 1;
+        foreach (string p in patterns)
+        {
+            total += p.Length;
+            foreach (char c in p)
+            {
+                if (ClassOf(c) == 0)
+                {
+                    classes++;
+                    char f = Fold(c);
+                    if (f < 128)
+                    {
+                        _ascii[f] = classes - 1;
+                        if (char.IsAsciiLetter(f))
+                        {
+                            _ascii[char.ToLowerInvariant(f)] = classes - 1;
+                        }
+                    }
+                    else
+                    {
+                        _other[f] = classes - 1;
+                    }
+                }
+            }
+        }
+
+        _width = classes;
+        var delta = new int[total * classes];
+        Array.Fill(delta, -1);
+        var terminal = new int[total];
+        Array.Fill(terminal, -1);
+        int states = 1;
+        for (int p = 0; p < patterns.Count; p++)
+        {
+            int s = 0;
+            foreach (char c in patterns[p])
+            {
+                int cls = ClassOf(c);
+                int next = delta[(s * classes) + cls];
+                if (next < 0)
+                {
+                    next = states++;
+                    delta[(s * classes) + cls] = next;
+                }
+
+                s = next;
+            }
+
+            terminal[s] = p;
+        }
+
+        // Breadth-first: complete the DFA with failure transitions and chain outputs.
+        var fail = new int[states];
+        var outLink = new int[states];
+        var nextOut = new int[states];
+        Array.Fill(outLink, -1);
+        Array.Fill(nextOut, -1);
+        var queue = new Queue<int>();
+        for (int cls = 0; cls < classes; cls++)
+        {
+            int t = delta[cls];
+            if (t < 0)
+            {
+                delta[cls] = 0;
+            }
+            else
+            {
+                fail[t] = 0;
+                queue.Enqueue(t);
+            }
+        }
+
+        while (queue.Count > 0)
+        {
+            int s = queue.Dequeue();
+            outLink[s] = terminal[s] >= 0 ? s : outLink[fail[s]];
+            nextOut[s] = outLink[fail[s]];
+            for (int cls = 0; cls < classes; cls++)
+            {
+                int t = delta[(s * classes) + cls];
+                int viaFail = delta[(fail[s] * classes) + cls];
+                if (t < 0)
+                {
+                    delta[(s * classes) + cls] = viaFail;
+                }
+                else
+                {
+                    fail[t] = viaFail;
+                    queue.Enqueue(t);
+                }
+            }
+        }
+
+        _delta = delta.AsSpan(0, states * classes).ToArray();
+        _terminal = terminal.AsSpan(0, states).ToArray();
+        _outLink = outLink;
+        _nextOut = nextOut;
+    }
+
+    public int StateCount => _terminal.Length;
+
+    public int ClassCount => _width;
+
+    /// <summary>OrdinalIgnoreCase compares upper-cased chars; fold the same way so both agree.</summary>
+    private static char Fold(char c) => c < 128 ? (char.IsAsciiLetterLower(c) ? (char)(c - 32) : c) : char.ToUpperInvariant(c);
+
+    private int ClassOf(char c)
+    {
+        if (c < 128)
+        {
+            return _ascii[c];
+        }
+
+        return _other.Count != 0 && _other.TryGetValue(char.ToUpperInvariant(c), out int cls) ? cls : 0;
+    }
+
+    /// <summary>Scans <paramref name="text"/> and sets the bit of every member whose literal occurs.</summary>
+    public void Mark(ReadOnlySpan<char> text, ulong[] bits)
+    {
+        int[] delta = _delta;
+        int[] outLink = _outLink;
+        int width = _width;
+        int s = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            s = delta[(s * width) + ClassOf(text[i])];
+            int o = outLink[s];
+            while (o >= 0)
+            {
+                foreach (int m in _patternMembers[_terminal[o]])
+                {
+                    bits[m >> 6] |= 1UL << (m & 63);
+                }
+
+                o = _nextOut[o];
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Yamori.Sigma.Events;
+using Yamori.Sigma.Loading;
+using Yamori.Sigma.LogSources;
+using Yamori.Sigma.Rules;
+
+namespace Yamori.Sigma.Engine;
+
+/// <summary>
+/// The compiled detection engine. Thread-safe: share one engine, and give each thread its own
+/// <see cref="MatchSession"/>. An event is only tried against the rules of its log source, and among
+/// those only against rules whose required literals the pre-filter found in the event.
+/// </summary>
+public sealed class SigmaEngine
+{
+    private const string DeclaredKey = "\0declared";
+    private const string ConditionalKey = "\0conditional";
+    private const string UnclassifiedKey = "\0unclassified";
+
+    private readonly RuleSet _rules;
+    private readonly LogSourceMap _map;
+    private readonly ConcurrentDictionary<GroupKey, RuleGroup> _groups = new();
+    private readonly ConcurrentDictionary<LogSourceHint, RuleGroup> _declared = new();
+    private readonly string[][] _entryNames;
+    private readonly string[] _identityNames;
+
+    public SigmaEngine(RuleSet rules, LogSourceMap? map = null)
+    {
+        _rules = rules;
+        _map = map ?? LogSourceMap.Default;
+        _identityNames = rules.Fields.Resolve(new Dictionary<string, string>());
+        _entryNames = new string[_map.Entries.Count][];
+        for (int i = 0; i < _entryNames.Length; i++)
+        {
+            _entryNames[i] = _map.Entries[i].FieldMappings.Count == 0 ? _identityNames : rules.Fields.Resolve(_map.Entries[i].FieldMappings);
+        }
+    }
+
+    public RuleSet Rules => _rules;
+
+    public LogSourceMap LogSources => _map;
+
+    /// <summary>Scratch state for one thread; reuse it for every event on that thread.</summary>
+    public MatchSession CreateSession() => new(this);
+
+    /// <summary>Number of event kinds seen so far, each with its own compiled rule group.</summary>
+    public int GroupCount => _groups.Count + _declared.Count;
+
+    internal RuleGroup GroupFor(ISigmaEvent evt)
+    {
+        LogSourceHint hint = evt.Source;
+        if (!hint.IsEmpty)
+        {
+            return _declared.TryGetValue(hint, out RuleGroup? g) ? g : _declared.GetOrAdd(hint, BuildDeclared);
+        }
+
+        if (evt.TryGetField("Channel", out FieldValue ch) && ch.Text is { Length: > 0 } channel)
+        {
+            IReadOnlyList<LogSourceEntry> entries = _map.ForChannel(channel);
+            int eventId = ReadEventId(evt);
+            ulong mask = 0;
+            for (int i = 0; i < entries.Count && i < 64; i++)
+            {
+                if (Accepts(entries[i], eventId, evt))
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return GetGroup(new GroupKey(entries.Count == 0 ? UnclassifiedKey : channel, mask), entries);
+        }
+
+        IReadOnlyList<LogSourceEntry> conditional = _map.ConditionalEntries;
+        ulong condMask = 0;
+        for (int i = 0; i < conditional.Count && i < 64; i++)
+        {
+            if (Accepts(conditional[i], int.MinValue, evt))
+            {
+                condMask |= 1UL << i;
+            }
+        }
+
+        return GetGroup(new GroupKey(condMask == 0 ? UnclassifiedKey : ConditionalKey, condMask), conditional);
+    }
+
+    private RuleGroup GetGroup(GroupKey key, IReadOnlyList<LogSourceEntry> entries)
+    {
+        if (_groups.TryGetValue(key, out RuleGroup? group))
+        {
+            return group;
+        }
+
+        return _groups.GetOrAdd(key, k => BuildFromEntries(k, entries));
+    }
+
+    private static int ReadEventId(ISigmaEvent evt)
+    {
+        if (evt.TryGetField("EventID", out FieldValue id) && id.Text is { } text &&
+            int.TryParse(text.AsSpan().Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+        {
+            return value;
+        }
+
+        return int.MinValue;
+    }
+
+    private static bool Accepts(LogSourceEntry entry, int eventId, ISigmaEvent evt)
+    {
+        if (entry.EventIds.Count > 0)
+        {
+            bool found = false;
+            for (int i = 0; i < entry.EventIds.Count; i++)
+            {
+                if (entry.EventIds[i] == eventId)
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                return false;
+            }
+        }
+
+        foreach (KeyValuePair<string, IReadOnlyList<string>> condition in entry.Conditions)
+        {
+            if (!evt.TryGetField(condition.Key, out FieldValue v) || v.Text is null)
+            {
+                return false;
+            }
+
+            bool ok = false;
+            foreach (string accepted in condition.Value)
+            {
+                if (string.Equals(v.Text, accepted, StringComparison.OrdinalIgnoreCase))
+                {
+                    ok = true;
+                    break;
+                }
+            }
+
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private RuleGroup BuildFromEntries(GroupKey key, IReadOnlyList<LogSourceEntry> entries)
+    {
+        var matched = new List<LogSourceEntry>();
+        for (int i = 0; i < entries.Count && i < 64; i++)
+        {
+            if ((key.Mask & (1UL << i)) != 0)
+            {
+                matched.Add(entries[i]);
+            }
+        }
+
+        var members = new List<GroupMember>();
+        foreach (CompiledRule rule in _rules.Compiled)
+        {
+            SigmaLogSource ls = rule.Rule.LogSource;
+            if (ls.Product is null && ls.Category is null && ls.Service is null)
+            {
+                members.Add(new GroupMember(rule, _identityNames));
+                continue;
+            }
+
+            foreach (LogSourceEntry e in matched)
+            {
+                if (e.Provides(ls))
+                {
+                    members.Add(new GroupMember(rule, _entryNames[e.Index]));
+                    break;
+                }
+            }
+        }
+
+        var names = new List<string>(matched.Count);
+        foreach (LogSourceEntry e in matched)
+        {
+            names.Add(e.Name);
+        }
+
+        return new RuleGroup(key.Channel + " [" + string.Join(", ", names) + "]", members);
+    }
+
+    private RuleGroup BuildDeclared(LogSourceHint hint)
+    {
+        var members = new List<GroupMember>();
+        foreach (CompiledRule rule in _rules.Compiled)
+        {
+            SigmaLogSource ls = rule.Rule.LogSource;
+            if ((ls.Product is null || string.Equals(ls.Product, hint.Product, StringComparison.OrdinalIgnoreCase)) &&
+                (ls.Category is null || string.Equals(ls.Category, hint.Category, StringComparison.OrdinalIgnoreCase)) &&
+                (ls.Service is null || string.Equals(ls.Service, hint.Service, StringComparison.OrdinalIgnoreCase)))
+            {
+                members.Add(new GroupMember(rule, _identityNames));
+            }
+        }
+
+        return new RuleGroup($"{DeclaredKey} {hint}", members);
+    }
+
+    private readonly record struct GroupKey(string Channel, ulong Mask);
+}

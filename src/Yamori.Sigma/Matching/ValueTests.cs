@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Yamori.Sigma.Matching;
+
+/// <summary>
+/// A test of one field value (a string). Implementations work on spans and never allocate: they run
+/// for every candidate rule on every event.
+/// </summary>
+internal abstract class ValueTest
+{
+    public abstract bool Test(string value);
+
+    /// <summary>A substring that every matching value contains (case-insensitively), or null if none is known.</summary>
+    public virtual string? RequiredLiteral => null;
+
+    /// <summary>Builds the cheapest test for a parsed Sigma string (with wildcard sentinels).</summary>
+    public static ValueTest ForPattern(string pattern, bool cased)
+    {
+        StringComparison cmp = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        int stars = 0, questions = 0;
+        foreach (char c in pattern)
+        {
+            if (c == SigmaString.Star)
+            {
+                stars++;
+            }
+            else if (c == SigmaString.Question)
+            {
+                questions++;
+            }
+        }
+
+        if (questions == 0)
+        {
+            if (stars == 0)
+            {
+                return new EqualsTest(pattern, cmp);
+            }
+
+            bool lead = pattern[0] == SigmaString.Star;
+            bool trail = pattern[^1] == SigmaString.Star;
+            if (stars == 1 && lead && pattern.Length > 1)
+            {
+                return new EndsWithTest(pattern[1..], cmp);
+            }
+
+            if (stars == 1 && trail && pattern.Length > 1)
+            {
+                return new StartsWithTest(pattern[..^1], cmp);
+            }
+
+            if (stars == 2 && lead && trail && pattern.Length > 2)
+            {
+                return new ContainsTest(pattern[1..^1], cmp);
+            }
+        }
+
+        if (stars == pattern.Length)
+        {
+            return new AnyTest();
+        }
+
+        return new GlobTest(pattern, cased);
+    }
+}
+
+internal sealed class AnyTest : ValueTest
+{
+    public override bool Test(string value) => true;
+}
+
+internal sealed class EqualsTest(string expected, StringComparison cmp) : ValueTest
+{
+    public override bool Test(string value) => string.Equals(value, expected, cmp);
+
+    public override string? RequiredLiteral => expected.Length > 0 ? expected : null;
+
+    public override string ToString() => $"= '{expected}'";
+}
+
+internal sealed class ContainsTest(string needle, StringComparison cmp) : ValueTest
+{
+    public override bool Test(string value) => value.AsSpan().IndexOf(needle.AsSpan(), cmp) >= 0;
+
+    public override string? RequiredLiteral => needle;
+
+    public override string ToString() => $"contains '{needle}'";
+}
+
+internal sealed class StartsWithTest(string prefix, StringComparison cmp) : ValueTest
+{
+    public override bool Test(string value) => value.AsSpan().StartsWith(prefix.AsSpan(), cmp);
+
+    public override string? RequiredLiteral => prefix;
+
+    public override string ToString() => $"startswith '{prefix}'";
+}
+
+internal sealed class EndsWithTest(string suffix, StringComparison cmp) : ValueTest
+{
+    public override bool Test(string value) => value.AsSpan().EndsWith(suffix.AsSpan(), cmp);
+
+    public override string? RequiredLiteral => suffix;
+
+    public override string ToString() => $"endswith '{suffix}'";
+}
+
+/// <summary>
+/// General <c>*</c>/<c>?</c> pattern. Segments between stars have fixed length, so matching each at
+/// its leftmost position is optimal and the match is linear, not backtracking.
+/// </summary>
+internal sealed class GlobTest : ValueTest
+{
+    private readonly string[] _segments;
+    private readonly bool _anchoredStart;
+    private readonly bool _anchoredEnd;
+    private readonly bool _cased;
+    private readonly string _literal;
+
+    public GlobTest(string pattern, bool cased)
+    {
+        _cased = cased;
+        _anchoredStart = pattern[0] != SigmaString.Star;
+        _anchoredEnd = pattern[^1] != SigmaString.Star;
+        _segments = pattern.Split(SigmaString.Star, StringSplitOptions.RemoveEmptyEntries);
+        _literal = SigmaString.LongestLiteral(pattern);
+    }
+
+    public override string? RequiredLiteral => _literal.Length > 0 ? _literal : null;
+
+    public override bool Test(string value)
+    {
+        ReadOnlySpan<char> v = value.AsSpan();
+        string[] segs = _segments;
+        int pos = 0;
+        int first = 0;
+        int last = segs.Length - 1;
+        if (_anchoredStart)
+        {
+            if (segs.Length == 0 || !SegmentAt(v, 0, segs[0]))
+            {
+                return false;
+            }
+
+            pos = segs[0].Length;
+            first = 1;
+            if (segs.Length == 1 && _anchoredEnd)
+            {
+                return pos == v.Length;
+            }
+        }
+
+        if (_anchoredEnd && last >= first)
+        {
+            string tail = segs[last];
+            int tailPos = v.Length - tail.Length;
+            if (tailPos < pos || !SegmentAt(v, tailPos, tail))
+            {
+                return false;
+            }
+
+            v = v[..tailPos];
+            last--;
+        }
+
+        for (int i = first; i <= last; i++)
+        {
+            int found = Find(v, pos, segs[i]);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            pos = found + segs[i].Length;
+        }
+
+        return true;
+    }
+
+    private int Find(ReadOnlySpan<char> v, int from, string seg)
+    {
+        if (seg.IndexOf(SigmaString.Question) < 0)
+        {
+            int idx = v[from..].IndexOf(seg.AsSpan(), _cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+            return idx < 0 ? -1 : idx + from;
+        }
+
+        for (int start = from; start + seg.Length <= v.Length; start++)
+        {
+            if (SegmentAt(v, start, seg))
+            {
+                return start;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool SegmentAt(ReadOnlySpan<char> v, int at, string seg)
+    {
+        if (at < 0 || at + seg.Length > v.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < seg.Length; i++)
+        {
+            char p = seg[i];
+            if (p == SigmaString.Question)
+            {
+                continue;
+            }
+
+            char c = v[at + i];
+            if (p != c && (_cased || char.ToUpperInvariant(p) != char.ToUpperInvariant(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override string ToString() => $"like '{SigmaString.Display(string.Join(SigmaString.Star, _segments))}'";
+}
+
+internal sealed class RegexTest(Regex regex) : ValueTest
+{
+    public override bool Test(string value)
+    {
+        try
+        {
+            return regex.IsMatch(value.AsSpan());
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // A pathological value must not stall the pipeline; count it and treat it as no match.
+            Interlocked.Increment(ref EngineCounters.RegexTimeouts);
+            return false;
+        }
+    }
+
+    public override string ToString() => $"re '{regex}'";
+}
+
+internal enum CompareOp
+{
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Eq,
+}
+
+internal sealed class NumericTest(CompareOp op, double operand) : ValueTest
+{
+    public override bool Test(string value) => TryParseNumber(value, out double v) && Compare(v);
+
+    public bool Compare(double v) => op switch
+    {
+        CompareOp.Lt => v < operand,
+        CompareOp.Lte => v <= operand,
+        CompareOp.Gt => v > operand,
+        CompareOp.Gte => v >= operand,
+        _ => v == operand,
+    };
+
+    /// <summary>Parses decimal and <c>0x</c> hexadecimal numbers, the two forms event logs use.</summary>
+    public static bool TryParseNumber(ReadOnlySpan<char> s, out double value)
+    {
+        s = s.Trim();
+        if (s.Length > 2 && s[0] == '0' && (s[1] | 0x20) == 'x')
+        {
+            bool ok = ulong.TryParse(s[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong h);
+            value = h;
+            return ok;
+        }
+
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    public override string ToString() => $"{op} {operand}";
+}
+
+internal enum TimePart
+{
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// <summary>The time modifiers: extract a component of a timestamp and compare it as a number.</summary>
+internal sealed class TimePartTest(TimePart part, NumericTest compare) : ValueTest
+{
+    public override bool Test(string value)
+    {
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t))
+        {
+            return false;
+        }
+
+        int n = part switch
+        {
+            TimePart.Minute => t.Minute,
+            TimePart.Hour => t.Hour,
+            TimePart.Day => t.Day,
+            TimePart.Week => ISOWeek.GetWeekOfYear(t.UtcDateTime),
+            TimePart.Month => t.Month,
+            _ => t.Year,
+        };
+        return compare.Compare(n);
+    }
+}
+
+internal sealed class CidrTest(IPNetwork network) : ValueTest
+{
+    public override bool Test(string value)
+    {
+        if (!IPAddress.TryParse(value.AsSpan().Trim(), out IPAddress? ip))
+        {
+            return false;
+        }
+
+        if (ip.IsIPv4MappedToIPv6 && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        return network.Contains(ip);
+    }
+
+    public override string ToString() => $"cidr {network}";
+}
+
+/// <summary>Process-wide counters of conditions the engine absorbed instead of failing.</summary>
+public static class EngineCounters
+{
+    /// <summary>Regex evaluations abandoned at their timeout (counted as no match).</summary>
+#pragma warning disable CA2211 // a public field so Interlocked can update it
+    public static long RegexTimeouts;
+#pragma warning restore CA2211
+}
