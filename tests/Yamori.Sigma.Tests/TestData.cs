@@ -29,4 +29,22 @@ public static class TestData
             return null;
         }
     }
+
+    /// <summary>The example placeholder values shipped in <c>config/</c>, used to load <c>rules-placeholder</c>.</summary>
+    public static string PlaceholderConfigPath
+    {
+        get
+        {
+            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                string candidate = Path.Combine(d.FullName, "config", "placeholders.example.yml");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new FileNotFoundException("config/placeholders.example.yml not found above the test binaries");
+        }
+    }
 }

@@ -24,22 +24,22 @@ public static class JsonEventReader
     {
         var docs = new List<JsonDocument>();
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
-        while (true)
+        try
         {
-            JsonDocument? doc;
-            try
+            // Each Read() positions the reader on the next top-level value; ParseValue consumes it.
+            while (reader.Read())
             {
-                if (!JsonDocument.TryParseValue(ref reader, out doc))
-                {
-                    break;
-                }
+                docs.Add(JsonDocument.ParseValue(ref reader));
             }
-            catch (JsonException ex)
+        }
+        catch (JsonException ex)
+        {
+            foreach (JsonDocument d in docs)
             {
-                throw new FormatException($"invalid JSON at byte {reader.BytesConsumed}: {ex.Message}", ex);
+                d.Dispose();
             }
 
-            docs.Add(doc);
+            throw new FormatException($"invalid JSON at line {ex.LineNumber + 1}, byte {reader.BytesConsumed}: {ex.Message}", ex);
         }
 
         int n = 0;
