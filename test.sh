@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of the solution. Installs and starts what the tests need when it is missing
+# (Debian packages via apt-get, when running as root), then runs `dotnet test` on Yamori.slnx.
+# Exits non-zero on any failure. The last line sums the run: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+# Test data lives outside the repository (../shared/data); tests skip with a message when absent.
+export YAMORI_SIGMAHQ="${YAMORI_SIGMAHQ:-$(cd .. && pwd)/shared/data/sigmahq}"
+
+need_pkgs=()
+# (No system packages are needed yet: the engine's tests run in-process. Services such as
+# PostgreSQL, nats-server and chromium are added here as the issues that need them land.)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
+  else
+    echo "test.sh: missing packages ${need_pkgs[*]}; run as root to install them" >&2
+  fi
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test Yamori.slnx -c Release --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly totals that `dotnet test` prints ("Passed!  - Failed: 0, Passed: 193, Skipped: 1, …").
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! +- +Failed: / {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  { gsub(",", "", $(i+1)); f += $(i+1) }
+      if ($i == "Passed:")  { gsub(",", "", $(i+1)); p += $(i+1) }
+      if ($i == "Skipped:") { gsub(",", "", $(i+1)); s += $(i+1) }
+    }
+  }
+  END { printf "%d %d %d\n", p, f, s }' "$log")
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or the test host failed before any test could report: count it as a failure.
+  failed=1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
