@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Yamori.Sigma.Correlation;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Events;
 using Yamori.Sigma.Loading;
@@ -29,9 +30,9 @@ internal static class MatchCommand
         }
 
         LogSourceHint declared = ParseLogSource(options.One("logsource"));
-        var engine = new SigmaEngine(set);
-        MatchSession session = engine.CreateSession();
+        var pipeline = new DetectionPipeline(new SigmaEngine(set));
         var matches = new List<SigmaRule>();
+        var correlations = new List<CorrelationMatch>();
         int failedFiles = 0;
         long events = 0, total = 0;
         var buffer = new ArrayBufferWriter<byte>();
@@ -59,20 +60,67 @@ internal static class MatchCommand
                 }
 
                 matches.Clear();
-                session.Match(e, matches);
+                correlations.Clear();
+                pipeline.Process(e, e.Reference ?? $"{file}#{events}", matches, correlations);
                 foreach (SigmaRule rule in matches)
                 {
                     total++;
                     Write(json, rule, e);
-                    await stdout.WriteLineAsync(Encoding.UTF8.GetString(buffer.WrittenSpan));
-                    buffer.ResetWrittenCount();
-                    json.Reset();
+                    await Emit(stdout, buffer, json);
                 }
+
+                total += await WriteCorrelations(stdout, buffer, json, correlations);
             }
         }
 
+        correlations.Clear();
+        pipeline.Flush(correlations);
+        total += await WriteCorrelations(stdout, buffer, json, correlations);
+
         await stderr.WriteLineAsync($"events: {events}, matches: {total}, rules: {set.Rules.Count}, rule errors: {set.Errors.Count}, failed files: {failedFiles}");
         return failedFiles == 0 ? 0 : 1;
+    }
+
+    private static async Task Emit(TextWriter stdout, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    {
+        await stdout.WriteLineAsync(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        buffer.ResetWrittenCount();
+        json.Reset();
+    }
+
+    private static async Task<int> WriteCorrelations(TextWriter stdout, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, List<CorrelationMatch> correlations)
+    {
+        foreach (CorrelationMatch c in correlations)
+        {
+            json.WriteStartObject();
+            json.WriteString("correlation_id", c.Rule.Id);
+            json.WriteString("title", c.Rule.Title);
+            json.WriteString("level", c.Rule.Level.ToSigma());
+            json.WriteString("type", c.Rule.Type.ToString());
+            json.WriteString("window_start", c.WindowStart.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("window_end", c.WindowEnd.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteNumber("value", c.Value);
+            json.WriteNumber("events", c.EventCount);
+            json.WriteStartObject("group_by");
+            foreach (KeyValuePair<string, string> g in c.GroupBy)
+            {
+                json.WriteString(g.Key, g.Value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartArray("event_refs");
+            foreach (string r in c.EventRefs)
+            {
+                json.WriteStringValue(r);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.Flush();
+            await Emit(stdout, buffer, json);
+        }
+
+        return correlations.Count;
     }
 
     private static void Write(Utf8JsonWriter json, SigmaRule rule, FlatEvent e)

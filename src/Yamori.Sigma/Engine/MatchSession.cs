@@ -85,6 +85,26 @@ public sealed class MatchSession
         return found;
     }
 
+    /// <summary>
+    /// Evaluates every rule of the event's group, bypassing the pre-filter. The reference the
+    /// pre-filter is tested against (it must never lose a match) and the baseline of the benchmark.
+    /// </summary>
+    internal int MatchWithoutPrefilter(ISigmaEvent evt, List<SigmaRule> matches)
+    {
+        int found = 0;
+        foreach (GroupMember member in _engine.GroupFor(evt).Members)
+        {
+            var ctx = new EvalContext(evt, member.Names);
+            if (member.Rule.Root.Match(ctx) && !IsFiltered(member.Rule, ctx))
+            {
+                matches.Add(member.Rule.Rule);
+                found++;
+            }
+        }
+
+        return found;
+    }
+
     private bool IsFiltered(CompiledRule rule, in EvalContext ctx)
     {
         List<CompiledFilter> filters = rule.Filters;

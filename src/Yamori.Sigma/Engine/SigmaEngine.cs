@@ -125,15 +125,16 @@ public sealed class SigmaEngine
             }
         }
 
-        foreach (KeyValuePair<string, IReadOnlyList<string>> condition in entry.Conditions)
+        (string Field, string[] Values)[] conditions = entry.ConditionList;
+        for (int c = 0; c < conditions.Length; c++)
         {
-            if (!evt.TryGetField(condition.Key, out FieldValue v) || v.Text is null)
+            if (!evt.TryGetField(conditions[c].Field, out FieldValue v) || v.Text is null)
             {
                 return false;
             }
 
             bool ok = false;
-            foreach (string accepted in condition.Value)
+            foreach (string accepted in conditions[c].Values)
             {
                 if (string.Equals(v.Text, accepted, StringComparison.OrdinalIgnoreCase))
                 {

@@ -178,7 +178,18 @@ public static class RuleLoader
             }
         }
 
-        var goodCorrelations = CheckCorrelations(correlations, byRef, errors);
+        // The correlation engine resolves references (by id or name), cycles and aliases; a probe
+        // instance reports what is wrong, and only the correlations it accepted are kept.
+        var targets = new List<Rules.SigmaRuleBase>(good.Count + correlations.Count);
+        foreach (CompiledRule c in good)
+        {
+            targets.Add(c.Rule);
+        }
+
+        targets.AddRange(correlations);
+        var probe = new CorrelationEngine(correlations, CorrelationEngine.CreateResolver(targets));
+        errors.AddRange(probe.Errors);
+        var goodCorrelations = new List<CorrelationRule>(probe.Correlations);
         var report = new LoadReport
         {
             Files = fileCount,
@@ -190,43 +201,5 @@ public static class RuleLoader
             Elapsed = sw.Elapsed,
         };
         return new RuleSet(good, goodCorrelations, goodFilters, fields, report);
-    }
-
-    private static List<CorrelationRule> CheckCorrelations(List<CorrelationRule> correlations, Dictionary<string, CompiledRule> rules, List<RuleError> errors)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (CorrelationRule c in correlations)
-        {
-            names.Add(c.Id);
-            if (c.Name is { Length: > 0 } n)
-            {
-                names.Add(n);
-            }
-        }
-
-        var good = new List<CorrelationRule>(correlations.Count);
-        foreach (CorrelationRule c in correlations)
-        {
-            string? missing = null;
-            foreach (string reference in c.Rules)
-            {
-                if (!rules.ContainsKey(reference) && !names.Contains(reference))
-                {
-                    missing = reference;
-                    break;
-                }
-            }
-
-            if (missing is null)
-            {
-                good.Add(c);
-            }
-            else
-            {
-                errors.Add(new RuleError(c.Location.File, c.Location.Line, c.Id, "correlation-reference", $"correlation '{c.Title}' references rule '{missing}', which is not loaded"));
-            }
-        }
-
-        return good;
     }
 }

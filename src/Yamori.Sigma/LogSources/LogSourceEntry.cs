@@ -18,7 +18,26 @@ public sealed record LogSourceEntry
     public IReadOnlyList<int> EventIds { get; init; } = [];
 
     /// <summary>Extra conditions: field name → accepted values (exact, case-insensitive).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Conditions { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Conditions
+    {
+        get => _conditions;
+        init
+        {
+            _conditions = value;
+            var list = new List<(string, string[])>(value.Count);
+            foreach (KeyValuePair<string, IReadOnlyList<string>> kv in value)
+            {
+                list.Add((kv.Key, [.. kv.Value]));
+            }
+
+            ConditionList = [.. list];
+        }
+    }
+
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<string>> _conditions = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The conditions as arrays, so checking them per event does not allocate an enumerator.</summary>
+    internal (string Field, string[] Values)[] ConditionList { get; private init; } = [];
 
     /// <summary>Sigma field name → field name in these events.</summary>
     public IReadOnlyDictionary<string, string> FieldMappings { get; init; } = new Dictionary<string, string>();
