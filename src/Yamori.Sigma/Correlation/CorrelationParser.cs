@@ -16,7 +16,7 @@ internal static partial class CorrelationParser
 
     private const string TypeList = "event_count, value_count, temporal, temporal_ordered, value_sum, value_avg or value_percentile";
 
-    public static CorrelationRule Parse(RuleHeader header, YamlNode correlation)
+    public static CorrelationRule Parse(RuleHeader header, YamlNode correlation, YamlMappingNode? document = null)
     {
         if (correlation is not YamlMappingNode map)
         {
@@ -29,7 +29,7 @@ internal static partial class CorrelationParser
         (TimeSpan timespan, string timespanText) = ReadTimespan(map);
         CorrelationCondition condition = CorrelationConditionParser.Read(map, type, rules.Count);
         (Dictionary<string, IReadOnlyDictionary<string, string>> aliases, Dictionary<(string, string), int> aliasLines) = ReadAliases(map);
-        bool generate = ReadGenerate(map) ?? ReadTopLevelGenerate(header) ?? false;
+        bool generate = ReadGenerate(map) ?? ReadTopLevelGenerate(document) ?? false;
 
         return new CorrelationRule(header)
         {
@@ -273,35 +273,19 @@ internal static partial class CorrelationParser
 
     /// <summary>
     /// The spec and its JSON schema place <c>generate</c> at the top level of the document, while pySigma
-    /// reads it inside <c>correlation</c>; both are honoured. Only the correlation section is handed to
-    /// this parser, so the top-level value is read back from the document text kept in the header.
+    /// reads it inside <c>correlation</c>; both are honoured.
     /// </summary>
-    private static bool? ReadTopLevelGenerate(RuleHeader header)
+    private static bool? ReadTopLevelGenerate(YamlMappingNode? document)
     {
-        if (header.Yaml is not { } text || !text.Contains("generate", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlDotNet.Core.YamlException)
-        {
-            return null;
-        }
-
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root ||
-            YamlNodes.Get(root, "generate") is not { } node || node is YamlScalarNode s0 && YamlNodes.IsNull(s0))
+        YamlNode? node = document is null ? null : YamlNodes.Get(document, "generate");
+        if (node is null || node is YamlScalarNode s0 && YamlNodes.IsNull(s0))
         {
             return null;
         }
 
         return node is YamlScalarNode s && s.Value is { } v && bool.TryParse(v, out bool b)
             ? b
-            : throw new RuleLoadException(Reason, "'generate' must be true or false", header.Location.Line + YamlNodes.Line(node) - 1);
+            : throw Error("'generate' must be true or false", node);
     }
 
     internal static string TypeName(CorrelationType type) => type switch

@@ -105,7 +105,7 @@ public static partial class RuleParser
             RuleHeader header = ReadHeader(map, file, index, text);
             if (YamlNodes.Get(map, "correlation") is YamlNode corr)
             {
-                return new ParsedDocument(CorrelationParser.Parse(header, corr), null);
+                return new ParsedDocument(CorrelationParser.Parse(header, corr, map), null);
             }
 
             if (YamlNodes.Get(map, "filter") is YamlNode filter)
