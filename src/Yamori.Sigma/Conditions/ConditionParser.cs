@@ -64,9 +64,13 @@ public static class ConditionParser
         return tokens;
     }
 
+    /// <summary>Deepest nesting of parentheses and <c>not</c> accepted; real rules use a handful, and recursion must not exhaust the stack.</summary>
+    public const int MaxDepth = 64;
+
     private sealed class State(List<string> tokens, IReadOnlyList<string> identifiers, string text, int line)
     {
         public int Pos;
+        private int _depth;
 
         private string? Peek => Pos < tokens.Count ? tokens[Pos] : null;
 
@@ -109,10 +113,21 @@ public static class ConditionParser
         {
             if (Accept("not"))
             {
-                return new NotNode(ParseNot());
+                Enter();
+                ConditionNode inner = ParseNot();
+                _depth--;
+                return new NotNode(inner);
             }
 
             return ParsePrimary();
+        }
+
+        private void Enter()
+        {
+            if (++_depth > MaxDepth)
+            {
+                throw Error($"nested more than {MaxDepth} levels deep");
+            }
         }
 
         private ConditionNode ParsePrimary()
@@ -121,7 +136,9 @@ public static class ConditionParser
             if (t == "(")
             {
                 Pos++;
+                Enter();
                 ConditionNode inner = ParseOr();
+                _depth--;
                 if (!Accept(")"))
                 {
                     throw Error("missing ')'");

@@ -59,6 +59,11 @@ public static class RuleLoader
             {
                 parsed[i] = [new ParsedDocument(null, new RuleError(files[i], 0, null, "io", ex.Message))];
             }
+            catch (Exception ex)
+            {
+                // Whatever a hostile file triggers in a library, it costs that file only, never the load.
+                parsed[i] = [new ParsedDocument(null, new RuleError(files[i], 0, null, "internal", $"{ex.GetType().Name}: {ex.Message}"))];
+            }
         });
 
         var docs = new List<ParsedDocument>();
@@ -130,6 +135,10 @@ public static class RuleLoader
             catch (RuleLoadException ex)
             {
                 compileErrors[i] = new RuleError(r.Location.File, ex.Line, r.Id, ex.ReasonCode, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                compileErrors[i] = new RuleError(r.Location.File, r.Location.Line, r.Id, "internal", $"{ex.GetType().Name}: {ex.Message}");
             }
         });
 

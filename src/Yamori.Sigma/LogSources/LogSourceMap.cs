@@ -120,7 +120,7 @@ public sealed class LogSourceMap
             {
                 foreach (KeyValuePair<YamlNode, YamlNode> kv in cm.Children)
                 {
-                    string field = ((YamlScalarNode)kv.Key).Value!;
+                    string field = YamlNodes.KeyText(kv.Key);
                     conditions[field] = kv.Value switch
                     {
                         YamlScalarNode s => [s.Value ?? string.Empty],
@@ -135,7 +135,7 @@ public sealed class LogSourceMap
             {
                 foreach (KeyValuePair<YamlNode, YamlNode> kv in fm.Children)
                 {
-                    mappings[((YamlScalarNode)kv.Key).Value!] = ((YamlScalarNode)kv.Value).Value!;
+                    mappings[YamlNodes.KeyText(kv.Key)] = YamlNodes.KeyText(kv.Value);
                 }
             }
 

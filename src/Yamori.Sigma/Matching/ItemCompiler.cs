@@ -28,6 +28,12 @@ internal static partial class ItemCompiler
         }
 
         bool all = mods.Contains(Modifier.All);
+        if (all && item.Values.Count < 2)
+        {
+            // The spec: "Single item values are not allowed to have an all modifier."
+            throw Fail(item, "invalid-modifier", "'all' needs a list of at least two values");
+        }
+
         bool cased = mods.Contains(Modifier.Cased);
         bool neq = mods.Contains(Modifier.Neq);
 

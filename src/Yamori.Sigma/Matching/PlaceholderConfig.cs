@@ -34,7 +34,7 @@ public static class PlaceholderConfig
 
         foreach (KeyValuePair<YamlNode, YamlNode> kv in root.Children)
         {
-            string name = ((YamlScalarNode)kv.Key).Value ?? string.Empty;
+            string name = YamlNodes.KeyText(kv.Key);
             result[name] = YamlNodes.GetStringList(root, name);
         }
 

@@ -299,7 +299,9 @@ internal sealed class TimePartTest(TimePart part, NumericTest compare) : ValueTe
 {
     public override bool Test(string value)
     {
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t))
+        // The spec: time modifiers are "not designed to handle timezone or format conversions", so
+        // the part is read as written in the event (no conversion to UTC).
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset t))
         {
             return false;
         }
@@ -309,7 +311,7 @@ internal sealed class TimePartTest(TimePart part, NumericTest compare) : ValueTe
             TimePart.Minute => t.Minute,
             TimePart.Hour => t.Hour,
             TimePart.Day => t.Day,
-            TimePart.Week => ISOWeek.GetWeekOfYear(t.UtcDateTime),
+            TimePart.Week => ISOWeek.GetWeekOfYear(t.DateTime),
             TimePart.Month => t.Month,
             _ => t.Year,
         };

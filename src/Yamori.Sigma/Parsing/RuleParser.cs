@@ -40,6 +40,12 @@ public static partial class RuleParser
             results.Add(new ParsedDocument(null, new RuleError(file, (int)ex.Start.Line, null, "yaml", ex.Message)));
             return results;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some malformed flow collections this way rather than as YamlException.
+            results.Add(new ParsedDocument(null, new RuleError(file, 0, null, "yaml", ex.Message)));
+            return results;
+        }
 
         YamlMappingNode? global = null;
         YamlMappingNode? previous = null;
@@ -268,7 +274,7 @@ public static partial class RuleParser
         YamlNode? conditionNode = null;
         foreach (KeyValuePair<YamlNode, YamlNode> kv in detection.Children)
         {
-            string key = ((YamlScalarNode)kv.Key).Value ?? string.Empty;
+            string key = YamlNodes.KeyText(kv.Key);
             if (key == "condition")
             {
                 conditionNode = kv.Value;
@@ -338,7 +344,8 @@ public static partial class RuleParser
     private static string Serialize(YamlMappingNode map)
     {
         using var w = new StringWriter();
-        new YamlStream(new YamlDocument(map)).Save(w, assignAnchors: false);
+        // Anchors keep shared nodes shared: expanding aliases here would let a tiny file ("billion laughs") exhaust memory.
+        new YamlStream(new YamlDocument(map)).Save(w, assignAnchors: true);
         return w.ToString();
     }
 }

@@ -57,7 +57,7 @@ internal static class SearchParser
         var items = new List<FieldItem>(map.Children.Count);
         foreach (KeyValuePair<YamlNode, YamlNode> kv in map.Children)
         {
-            string key = ((YamlScalarNode)kv.Key).Value ?? string.Empty;
+            string key = YamlNodes.KeyText(kv.Key);
             string[] parts = key.Split('|');
             string? field = parts[0].Length == 0 ? null : parts[0];
             var modifiers = new List<string>(parts.Length - 1);

@@ -56,10 +56,11 @@ internal static partial class YamlNodes
                             list.Add(si.Value ?? string.Empty);
                         }
                     }
-                    else if (item is YamlMappingNode)
+                    else if (item is YamlMappingNode m)
                     {
-                        // Some rules put "key: value" items in lists such as falsepositives; keep them readable.
-                        list.Add(item.ToString());
+                        // Some rules put "key: value" items in lists such as falsepositives; keep them
+                        // readable, one level deep only, so aliases are never expanded.
+                        list.Add(Shallow(m));
                     }
                 }
 
@@ -67,6 +68,24 @@ internal static partial class YamlNodes
             default:
                 throw new RuleLoadException("schema", $"'{key}' must be a list of values, not a {Kind(n)}", Line(n));
         }
+    }
+
+    /// <summary>The text of a map key; keys that are lists or maps are refused with their line.</summary>
+    public static string KeyText(YamlNode key) => key is YamlScalarNode s
+        ? s.Value ?? string.Empty
+        : throw new RuleLoadException("schema", $"a key must be a plain value, not a {Kind(key)}", Line(key));
+
+    private static string Shallow(YamlMappingNode m)
+    {
+        var parts = new List<string>(m.Children.Count);
+        foreach (KeyValuePair<YamlNode, YamlNode> kv in m.Children)
+        {
+            string k = kv.Key is YamlScalarNode ks ? ks.Value ?? string.Empty : "…";
+            string v = kv.Value is YamlScalarNode vs ? vs.Value ?? string.Empty : "…";
+            parts.Add(k + ": " + v);
+        }
+
+        return string.Join(", ", parts);
     }
 
     public static string Kind(YamlNode n) => n switch

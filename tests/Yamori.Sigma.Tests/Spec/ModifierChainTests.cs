@@ -228,7 +228,7 @@ public sealed class ModifierChainTests
     }
 
     // "Single item values are not allowed to have an all modifier as some back-ends cannot support it."
-    [Fact(Skip = "engine bug: a single value with the 'all' modifier loads instead of being rejected; see report")]
+    [Fact]
     public void All_with_a_single_value_is_rejected()
     {
         RuleError error = SpecRule.Reject("""

@@ -189,7 +189,7 @@ public sealed class ModifierEncodingTests
 
     // "Warning: It is not designed to handle timezone or format conversions." The part is read as written:
     // 14:22 at +02:00 is hour 14, not the 12 it would be after converting to UTC.
-    [Fact(Skip = "engine bug: time modifiers convert the timestamp to UTC before extracting the part; see report")]
+    [Fact]
     public void Time_modifiers_do_not_convert_time_zones()
     {
         var rule = SpecRule.Compile("""
