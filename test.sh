@@ -9,8 +9,8 @@ cd "$(dirname "$0")"
 export YAMORI_SIGMAHQ="${YAMORI_SIGMAHQ:-$(cd .. && pwd)/shared/data/sigmahq}"
 
 need_pkgs=()
-# (No system packages are needed yet: the engine's tests run in-process. Services such as
-# PostgreSQL, nats-server and chromium are added here as the issues that need them land.)
+# libevtx's evtxexport is the independent reference the EVTX decoder is compared with.
+command -v evtxexport >/dev/null 2>&1 || need_pkgs+=(libevtx-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
