@@ -132,7 +132,7 @@ public readonly struct EvtxValue : IEquatable<EvtxValue>
     /// <summary>The value as Windows renders it in event XML (unescaped).</summary>
     public override string ToString() => ValueFormatter.ToText(this, ValueStyle.Windows);
 
-    /// <summary>The value as the <c>evtx_dump</c> JSON output renders it as text.</summary>
+    /// <summary>The value as the <c>evtx_dump</c> JSON output renders it as text (strings without trailing whitespace).</summary>
     public string ToJsonText() => ValueFormatter.ToText(this, ValueStyle.EvtxDump);
 
     public bool Equals(EvtxValue other)

@@ -26,6 +26,9 @@ internal static class ValueFormatter
                 return string.Empty;
             case EvtxValueType.String:
             case EvtxValueType.AnsiString:
+                // evtx_dump (since evtx 0.8.5, issue #249) drops trailing whitespace such as the padding
+                // in "Advapi  " or the space after Sysmon command lines; SigmaHQ's twins and rules assume it.
+                return style == ValueStyle.EvtxDump ? v.AsString!.TrimEnd() : v.AsString!;
             case EvtxValueType.Sid:
                 return v.AsString!;
             case EvtxValueType.BinXml:
