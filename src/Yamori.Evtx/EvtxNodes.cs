@@ -81,15 +81,21 @@ public sealed class EvtxElement : EvtxNode
         Name = name;
         _attributes = attributes;
         _children = children;
+        int height = 0;
         foreach (EvtxNode c in children)
         {
-            if (c is EvtxElement)
+            if (c is EvtxElement e)
             {
                 HasElementChild = true;
-                break;
+                height = Math.Max(height, e.Height);
             }
         }
+
+        Height = height + 1;
     }
+
+    /// <summary>Levels of elements from here down (1 for a leaf); the decoder bounds it so renderers can recurse safely.</summary>
+    internal int Height { get; }
 
     public string Name { get; }
 

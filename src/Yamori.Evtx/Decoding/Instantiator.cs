@@ -10,6 +10,9 @@ internal sealed class Instantiator
     /// <summary>Most nodes one record may expand to (array expansion can multiply elements).</summary>
     public const int MaxNodesPerRecord = 200_000;
 
+    /// <summary>Deepest element tree a record may produce, nested BinXML included (renderers recurse this deep).</summary>
+    public const int MaxTreeHeight = 256;
+
     private readonly List<List<EvtxNode>> _scratch = [];
     private int _budget = MaxNodesPerRecord;
 
@@ -153,7 +156,13 @@ internal sealed class Instantiator
         try
         {
             AddNodes(e.Children, values, children, depth + 1);
-            output.Add(new EvtxElement(e.Name, attrs, [.. children]));
+            var element = new EvtxElement(e.Name, attrs, [.. children]);
+            if (element.Height > MaxTreeHeight)
+            {
+                throw new EvtxFormatException($"element tree deeper than {MaxTreeHeight} levels");
+            }
+
+            output.Add(element);
         }
         finally
         {

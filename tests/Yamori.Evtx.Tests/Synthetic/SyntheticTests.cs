@@ -241,4 +241,20 @@ public sealed class SyntheticTests
         Assert.Equal(EvtxDiagnosticKind.RecordUndecodable, d.Kind);
         Assert.Contains("too deeply", d.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void NestedBinXmlChainsAreBounded()
+    {
+        // Each level: a BinXML value holding a template instance whose value is the next level.
+        BValue value = V.Str("bottom");
+        for (int i = 0; i < 200; i++)
+        {
+            var body = new BElement("L", new BElement("M", new BElement("N", new BSub(0, i == 0 ? (byte)0x01 : (byte)0x21))));
+            value = new BNested(new BTemplate(body, [value]));
+        }
+
+        List<EvtxRecord> records = Decode(EvtxFileBuilder.Single(Instance(EventWith(new BElement("UserData", new BSub(7, 0x21))), SystemValues(1, 1), value)), out IReadOnlyList<EvtxDiagnostic> diags);
+        Assert.Empty(records);
+        Assert.Equal(EvtxDiagnosticKind.RecordUndecodable, Assert.Single(diags).Kind);
+    }
 }
