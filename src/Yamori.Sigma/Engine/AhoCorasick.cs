@@ -8,7 +8,13 @@ namespace Yamori.Sigma.Engine;
 internal sealed class AhoCorasick
 {
     private readonly int[] _ascii = new int[128];
-    private readonly Dictionary<char, int> _other = [];
+
+    /// <summary>
+    /// Every non-ASCII character shares one class (0 when no pattern has any). Merging characters can
+    /// only add candidates, never lose one, and keeps DFA rows short: encoded values (utf16, windash)
+    /// otherwise bring hundreds of distinct characters and rows of kilobytes.
+    /// </summary>
+    private int _nonAscii;
     private readonly int _width;
     private readonly int[] _delta;
     private readonly int[] _outLink;
@@ -28,21 +34,20 @@ internal sealed class AhoCorasick
             total += p.Length;
             foreach (char c in p)
             {
-                if (ClassOf(c) == 0)
+                if (c >= 128)
                 {
-                    classes++;
-                    char f = Fold(c);
-                    if (f < 128)
+                    if (_nonAscii == 0)
                     {
-                        _ascii[f] = classes - 1;
-                        if (char.IsAsciiLetter(f))
-                        {
-                            _ascii[char.ToLowerInvariant(f)] = classes - 1;
-                        }
+                        _nonAscii = classes++;
                     }
-                    else
+                }
+                else if (_ascii[c] == 0)
+                {
+                    int cls = classes++;
+                    _ascii[c] = cls;
+                    if (char.IsAsciiLetter(c))
                     {
-                        _other[f] = classes - 1;
+                        _ascii[c ^ 0x20] = cls;
                     }
                 }
             }
@@ -125,18 +130,7 @@ internal sealed class AhoCorasick
 
     public int ClassCount => _width;
 
-    /// <summary>OrdinalIgnoreCase compares upper-cased chars; fold the same way so both agree.</summary>
-    private static char Fold(char c) => c < 128 ? (char.IsAsciiLetterLower(c) ? (char)(c - 32) : c) : char.ToUpperInvariant(c);
-
-    private int ClassOf(char c)
-    {
-        if (c < 128)
-        {
-            return _ascii[c];
-        }
-
-        return _other.Count != 0 && _other.TryGetValue(char.ToUpperInvariant(c), out int cls) ? cls : 0;
-    }
+    private int ClassOf(char c) => c < 128 ? _ascii[c] : _nonAscii;
 
     /// <summary>Scans <paramref name="text"/> and sets the bit of every member whose literal occurs.</summary>
     public void Mark(ReadOnlySpan<char> text, ulong[] bits)

@@ -63,6 +63,26 @@ public sealed class MatchSession
             }
         }
 
+        if (group.AnyFieldScanner is { } any)
+        {
+            int n = evt.FieldCount;
+            for (int f = 0; f < n; f++)
+            {
+                FieldValue v = evt.GetFieldAt(f, out _);
+                if (v.Kind == FieldKind.Array)
+                {
+                    foreach (string item in v.Items!)
+                    {
+                        any.Mark(item, bits);
+                    }
+                }
+                else if (v.Text is not null)
+                {
+                    any.Mark(v.Text, bits);
+                }
+            }
+        }
+
         int found = 0;
         for (int w = 0; w < words; w++)
         {

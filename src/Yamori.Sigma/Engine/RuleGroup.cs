@@ -1,5 +1,6 @@
 using Yamori.Sigma.Matching;
 
+
 namespace Yamori.Sigma.Engine;
 
 /// <summary>A rule of a group, with the field names it reads on this group's events (renames applied).</summary>
@@ -16,6 +17,9 @@ internal sealed class RuleGroup
 {
     /// <summary>Literals longer than this are cut to their last characters: any substring of a required literal is still required, and short patterns keep the DFA small.</summary>
     private const int MaxLiteral = 16;
+
+    /// <summary>Pseudo field name of keyword literals, which may occur in any field.</summary>
+    private const string AnyField = "\0any";
 
     public RuleGroup(string description, List<GroupMember> members)
     {
@@ -36,7 +40,7 @@ internal sealed class RuleGroup
 
             foreach ((int slot, string literal) in need.Alternatives)
             {
-                string field = Members[i].Names[slot];
+                string field = slot == KeywordMatcher.AnyFieldSlot ? AnyField : Members[i].Names[slot];
                 if (!byField.TryGetValue(field, out Dictionary<string, List<int>>? patterns))
                 {
                     byField[field] = patterns = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
@@ -66,7 +70,15 @@ internal sealed class RuleGroup
                 literals.Add(literal);
             }
 
-            scanners.Add(new FieldScanner(field, new AhoCorasick(literals, patternMembers)));
+            var automaton = new AhoCorasick(literals, patternMembers);
+            if (field == AnyField)
+            {
+                AnyFieldScanner = automaton;
+            }
+            else
+            {
+                scanners.Add(new FieldScanner(field, automaton));
+            }
         }
 
         Scanners = [.. scanners];
@@ -84,6 +96,9 @@ internal sealed class RuleGroup
     public GroupMember[] Members { get; }
 
     public FieldScanner[] Scanners { get; }
+
+    /// <summary>Keyword literals: scanned over every field value of the event; null when no rule has keywords.</summary>
+    public AhoCorasick? AnyFieldScanner { get; }
 
     /// <summary>Members without a usable literal: evaluated on every event of the group.</summary>
     public ulong[] AlwaysBits { get; }

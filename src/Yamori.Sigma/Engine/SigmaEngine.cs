@@ -15,8 +15,8 @@ namespace Yamori.Sigma.Engine;
 public sealed class SigmaEngine
 {
     private const string DeclaredKey = "\0declared";
-    private const string ConditionalKey = "\0conditional";
-    private const string UnclassifiedKey = "\0unclassified";
+    private static readonly object ConditionalScope = new();
+    private static readonly object UnclassifiedScope = new();
 
     private readonly RuleSet _rules;
     private readonly LogSourceMap _map;
@@ -24,6 +24,7 @@ public sealed class SigmaEngine
     private readonly ConcurrentDictionary<LogSourceHint, RuleGroup> _declared = new();
     private readonly string[][] _entryNames;
     private readonly string[] _identityNames;
+    private readonly Dictionary<string, ChannelIndex> _channels = new(StringComparer.OrdinalIgnoreCase);
 
     public SigmaEngine(RuleSet rules, LogSourceMap? map = null)
     {
@@ -34,6 +35,10 @@ public sealed class SigmaEngine
         for (int i = 0; i < _entryNames.Length; i++)
         {
             _entryNames[i] = _map.Entries[i].FieldMappings.Count == 0 ? _identityNames : rules.Fields.Resolve(_map.Entries[i].FieldMappings);
+            if (_map.Entries[i].Channel is { } channel && !_channels.ContainsKey(channel))
+            {
+                _channels[channel] = new ChannelIndex(channel, _map.ForChannel(channel));
+            }
         }
     }
 
@@ -57,18 +62,12 @@ public sealed class SigmaEngine
 
         if (evt.TryGetField("Channel", out FieldValue ch) && ch.Text is { Length: > 0 } channel)
         {
-            IReadOnlyList<LogSourceEntry> entries = _map.ForChannel(channel);
-            int eventId = ReadEventId(evt);
-            ulong mask = 0;
-            for (int i = 0; i < entries.Count && i < 64; i++)
+            if (!_channels.TryGetValue(channel, out ChannelIndex? index))
             {
-                if (Accepts(entries[i], eventId, evt))
-                {
-                    mask |= 1UL << i;
-                }
+                return GetGroup(new GroupKey(UnclassifiedScope, 0), []);
             }
 
-            return GetGroup(new GroupKey(entries.Count == 0 ? UnclassifiedKey : channel, mask), entries);
+            return GetGroup(new GroupKey(index, index.Mask(ReadEventId(evt), evt)), index.Entries);
         }
 
         IReadOnlyList<LogSourceEntry> conditional = _map.ConditionalEntries;
@@ -81,7 +80,7 @@ public sealed class SigmaEngine
             }
         }
 
-        return GetGroup(new GroupKey(condMask == 0 ? UnclassifiedKey : ConditionalKey, condMask), conditional);
+        return GetGroup(new GroupKey(condMask == 0 ? UnclassifiedScope : ConditionalScope, condMask), conditional);
     }
 
     private RuleGroup GetGroup(GroupKey key, IReadOnlyList<LogSourceEntry> entries)
@@ -91,7 +90,8 @@ public sealed class SigmaEngine
             return group;
         }
 
-        return _groups.GetOrAdd(key, k => BuildFromEntries(k, entries));
+        // A static lambda with explicit state: a capturing one would allocate a closure on every call.
+        return _groups.GetOrAdd(key, static (k, state) => state.Engine.BuildFromEntries(k, state.Entries), (Engine: this, Entries: entries));
     }
 
     private static int ReadEventId(ISigmaEvent evt)
@@ -105,7 +105,7 @@ public sealed class SigmaEngine
         return int.MinValue;
     }
 
-    private static bool Accepts(LogSourceEntry entry, int eventId, ISigmaEvent evt)
+    internal static bool Accepts(LogSourceEntry entry, int eventId, ISigmaEvent evt)
     {
         if (entry.EventIds.Count > 0)
         {
@@ -189,7 +189,7 @@ public sealed class SigmaEngine
             names.Add(e.Name);
         }
 
-        return new RuleGroup(key.Channel + " [" + string.Join(", ", names) + "]", members);
+        return new RuleGroup(key.Scope + " [" + string.Join(", ", names) + "]", members);
     }
 
     private RuleGroup BuildDeclared(LogSourceHint hint)
@@ -209,5 +209,65 @@ public sealed class SigmaEngine
         return new RuleGroup($"{DeclaredKey} {hint}", members);
     }
 
-    private readonly record struct GroupKey(string Channel, ulong Mask);
+    /// <summary>A kind of event: its channel (or a sentinel scope) and the map entries it satisfies.</summary>
+    private readonly record struct GroupKey(object Scope, ulong Mask);
+
+    /// <summary>
+    /// The entries of one channel, pre-indexed by EventID so that classifying an event costs a
+    /// dictionary lookup rather than a walk over every entry of the channel.
+    /// </summary>
+    private sealed class ChannelIndex
+    {
+        private readonly ulong _anyEvent;
+        private readonly Dictionary<int, ulong> _byEventId = [];
+        private readonly (int Bit, LogSourceEntry Entry)[] _conditional;
+
+        public ChannelIndex(string channel, IReadOnlyList<LogSourceEntry> entries)
+        {
+            Name = channel;
+            Entries = entries;
+            var conditional = new List<(int, LogSourceEntry)>();
+            for (int i = 0; i < entries.Count && i < 64; i++)
+            {
+                LogSourceEntry e = entries[i];
+                if (e.Conditions.Count > 0)
+                {
+                    conditional.Add((i, e));
+                }
+                else if (e.EventIds.Count == 0)
+                {
+                    _anyEvent |= 1UL << i;
+                }
+                else
+                {
+                    foreach (int id in e.EventIds)
+                    {
+                        _byEventId[id] = (_byEventId.TryGetValue(id, out ulong m) ? m : 0) | (1UL << i);
+                    }
+                }
+            }
+
+            _conditional = [.. conditional];
+        }
+
+        public string Name { get; }
+
+        public IReadOnlyList<LogSourceEntry> Entries { get; }
+
+        public ulong Mask(int eventId, ISigmaEvent evt)
+        {
+            ulong mask = _anyEvent | (_byEventId.TryGetValue(eventId, out ulong m) ? m : 0);
+            foreach ((int bit, LogSourceEntry entry) in _conditional)
+            {
+                if (Accepts(entry, eventId, evt))
+                {
+                    mask |= 1UL << bit;
+                }
+            }
+
+            return mask;
+        }
+
+        public override string ToString() => Name;
+    }
 }

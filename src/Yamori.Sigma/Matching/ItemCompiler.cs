@@ -78,7 +78,7 @@ internal static partial class ItemCompiler
         }
         else if (mods.Contains(Modifier.Cidr))
         {
-            tests = CompileCidr(item, mods);
+            tests = CompileCidr(item, mods, all);
         }
         else if (HasAny(mods, Modifiers.Modifiers.IsNumeric) || HasAny(mods, Modifiers.Modifiers.IsTimePart))
         {
@@ -87,7 +87,7 @@ internal static partial class ItemCompiler
         else
         {
             tests = CompileStrings(item, mods, cased, options, out bool matchesEmpty);
-            return new FieldMatcher(slot, tests, all, neq, matchesEmpty);
+            return new FieldMatcher(slot, all ? tests : ValueTest.MergeAlternatives(tests, cased), all, neq, matchesEmpty);
         }
 
         return new FieldMatcher(slot, tests, all, neq, nullMatchesEmpty: false);
@@ -111,7 +111,7 @@ internal static partial class ItemCompiler
         }
 
         ValueTest[] tests = CompileStrings(item, withContains, cased, options, out _);
-        return new KeywordMatcher(tests, all);
+        return new KeywordMatcher(all ? tests : ValueTest.MergeAlternatives(tests, cased), all);
     }
 
     private static ValueTest[] CompileStrings(FieldItem item, List<Modifier> mods, bool cased, CompileOptions options, out bool matchesEmpty)
@@ -278,7 +278,7 @@ internal static partial class ItemCompiler
     [GeneratedRegex(@"\(\?P<")]
     private static partial Regex PythonNamedGroup();
 
-    private static ValueTest[] CompileCidr(FieldItem item, List<Modifier> mods)
+    private static ValueTest[] CompileCidr(FieldItem item, List<Modifier> mods, bool all)
     {
         foreach (Modifier m in mods)
         {
@@ -288,19 +288,25 @@ internal static partial class ItemCompiler
             }
         }
 
-        var tests = new ValueTest[item.Values.Count];
+        var networks = new IPNetwork[item.Values.Count];
+        for (int i = 0; i < networks.Length; i++)
+        {
+            // IPNetwork insists on a clean base address; accept "10.1.2.3/8" as backends do.
+            if (!IPNetwork.TryParse(item.Values[i].Text.Trim(), out networks[i]) && !TryParseLooseCidr(item.Values[i].Text.Trim(), out networks[i]))
+            {
+                throw Fail(item, "invalid-value", $"'{item.Values[i].Text}' is not a CIDR range");
+            }
+        }
+
+        if (!all)
+        {
+            return [new CidrTest(networks)];
+        }
+
+        var tests = new ValueTest[networks.Length];
         for (int i = 0; i < tests.Length; i++)
         {
-            if (!IPNetwork.TryParse(item.Values[i].Text.Trim(), out IPNetwork network))
-            {
-                // IPNetwork insists on a clean base address; accept "10.1.2.3/8" as backends do.
-                if (!TryParseLooseCidr(item.Values[i].Text.Trim(), out network))
-                {
-                    throw Fail(item, "invalid-value", $"'{item.Values[i].Text}' is not a CIDR range");
-                }
-            }
-
-            tests[i] = new CidrTest(network);
+            tests[i] = new CidrTest([networks[i]]);
         }
 
         return tests;

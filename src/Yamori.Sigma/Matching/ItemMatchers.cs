@@ -35,6 +35,54 @@ internal sealed record Necessity(IReadOnlyList<(int Slot, string Literal)> Alter
     public static Necessity? Best(Necessity? a, Necessity? b) =>
         a is null ? b : b is null ? a : (b.Score > a.Score || (b.Score == a.Score && b.Alternatives.Count < a.Alternatives.Count) ? b : a);
 
+    /// <summary>
+    /// The necessity of value tests on one field slot: with OR (the default), every test must name
+    /// literals and any of them may be the one; with <c>all</c>, the most selective single test.
+    /// </summary>
+    public static Necessity? FromTests(ValueTest[] tests, int slot, bool all)
+    {
+        if (all)
+        {
+            Necessity? best = null;
+            foreach (ValueTest t in tests)
+            {
+                if (t.RequiredLiterals is { } lits)
+                {
+                    best = Best(best, Of(slot, lits));
+                }
+            }
+
+            return best;
+        }
+
+        var alts = new List<(int, string)>(tests.Length);
+        foreach (ValueTest t in tests)
+        {
+            if (t.RequiredLiterals is not { } lits)
+            {
+                return null;
+            }
+
+            foreach (string lit in lits)
+            {
+                alts.Add((slot, lit));
+            }
+        }
+
+        return alts.Count == 0 ? null : new Necessity(alts);
+    }
+
+    private static Necessity Of(int slot, IReadOnlyList<string> literals)
+    {
+        var alts = new List<(int, string)>(literals.Count);
+        foreach (string lit in literals)
+        {
+            alts.Add((slot, lit));
+        }
+
+        return new Necessity(alts);
+    }
+
     public static Necessity? Union(IEnumerable<Necessity?> parts)
     {
         var all = new List<(int, string)>();
@@ -114,43 +162,7 @@ internal sealed class FieldMatcher(int slot, ValueTest[] tests, bool all, bool n
         return result != negate;
     }
 
-    public override Necessity? Necessity
-    {
-        get
-        {
-            if (negate)
-            {
-                return null;
-            }
-
-            if (all)
-            {
-                Necessity? best = null;
-                foreach (ValueTest t in tests)
-                {
-                    if (t.RequiredLiteral is { } lit)
-                    {
-                        best = Matching.Necessity.Best(best, new Necessity([(slot, lit)]));
-                    }
-                }
-
-                return best;
-            }
-
-            var alts = new List<(int, string)>(tests.Length);
-            foreach (ValueTest t in tests)
-            {
-                if (t.RequiredLiteral is not { } lit)
-                {
-                    return null;
-                }
-
-                alts.Add((slot, lit));
-            }
-
-            return alts.Count == 0 ? null : new Necessity(alts);
-        }
-    }
+    public override Necessity? Necessity => negate ? null : Matching.Necessity.FromTests(tests, slot, all);
 }
 
 /// <summary><c>field: null</c> — the field is absent or explicitly null.</summary>
@@ -193,6 +205,11 @@ internal sealed class KeywordMatcher(ValueTest[] tests, bool all) : Matcher
 
         return false;
     }
+
+    /// <summary>Keyword literals are indexed against every field (slot -1), so keyword rules are pre-filtered too.</summary>
+    public override Necessity? Necessity => Matching.Necessity.FromTests(tests, AnyFieldSlot, all);
+
+    public const int AnyFieldSlot = -1;
 
     private static bool AnyField(ISigmaEvent e, ValueTest test)
     {

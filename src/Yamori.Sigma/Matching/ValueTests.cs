@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -12,8 +13,8 @@ internal abstract class ValueTest
 {
     public abstract bool Test(string value);
 
-    /// <summary>A substring that every matching value contains (case-insensitively), or null if none is known.</summary>
-    public virtual string? RequiredLiteral => null;
+    /// <summary>Substrings of which every matching value contains at least one (case-insensitively); null if none is known.</summary>
+    public virtual IReadOnlyList<string>? RequiredLiterals => null;
 
     /// <summary>Builds the cheapest test for a parsed Sigma string (with wildcard sentinels).</summary>
     public static ValueTest ForPattern(string pattern, bool cased)
@@ -64,6 +65,56 @@ internal abstract class ValueTest
 
         return new GlobTest(pattern, cased);
     }
+
+    /// <summary>
+    /// For OR-ed values: folds the <c>contains</c> tests into one multi-string search and long lists of
+    /// exact values into one set lookup. Order does not matter for OR, so the others keep theirs.
+    /// </summary>
+    public static ValueTest[] MergeAlternatives(ValueTest[] tests, bool cased)
+    {
+        StringComparison cmp = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var needles = new List<string>();
+        var exact = new List<string>();
+        foreach (ValueTest t in tests)
+        {
+            if (t is ContainsTest c)
+            {
+                needles.Add(c.Needle);
+            }
+            else if (t is EqualsTest e)
+            {
+                exact.Add(e.Value);
+            }
+        }
+
+        bool mergeContains = needles.Count >= 2;
+        bool mergeEquals = exact.Count >= 4;
+        if (!mergeContains && !mergeEquals)
+        {
+            return tests;
+        }
+
+        var result = new List<ValueTest>(tests.Length);
+        foreach (ValueTest t in tests)
+        {
+            if (!(mergeContains && t is ContainsTest) && !(mergeEquals && t is EqualsTest))
+            {
+                result.Add(t);
+            }
+        }
+
+        if (mergeEquals)
+        {
+            result.Insert(0, new EqualsSetTest([.. exact], cmp));
+        }
+
+        if (mergeContains)
+        {
+            result.Add(new MultiContainsTest([.. needles], cmp));
+        }
+
+        return [.. result];
+    }
 }
 
 internal sealed class AnyTest : ValueTest
@@ -75,7 +126,9 @@ internal sealed class EqualsTest(string expected, StringComparison cmp) : ValueT
 {
     public override bool Test(string value) => string.Equals(value, expected, cmp);
 
-    public override string? RequiredLiteral => expected.Length > 0 ? expected : null;
+    public string Value => expected;
+
+    public override IReadOnlyList<string>? RequiredLiterals => expected.Length > 0 ? [expected] : null;
 
     public override string ToString() => $"= '{expected}'";
 }
@@ -84,16 +137,45 @@ internal sealed class ContainsTest(string needle, StringComparison cmp) : ValueT
 {
     public override bool Test(string value) => value.AsSpan().IndexOf(needle.AsSpan(), cmp) >= 0;
 
-    public override string? RequiredLiteral => needle;
+    public string Needle => needle;
+
+    public override IReadOnlyList<string>? RequiredLiterals => [needle];
 
     public override string ToString() => $"contains '{needle}'";
+}
+
+/// <summary>
+/// Many <c>contains</c> values of one field, OR-ed: one vectorised multi-string search
+/// (<see cref="SearchValues{T}"/>) instead of one scan of the value per needle.
+/// </summary>
+internal sealed class MultiContainsTest(string[] needles, StringComparison cmp) : ValueTest
+{
+    private readonly SearchValues<string> _values = SearchValues.Create(needles, cmp);
+
+    public override bool Test(string value) => value.AsSpan().ContainsAny(_values);
+
+    public override IReadOnlyList<string>? RequiredLiterals => needles;
+
+    public override string ToString() => $"contains any of {needles.Length}";
+}
+
+/// <summary>Many exact values of one field, OR-ed: one hash lookup (the set's comparer does the case folding).</summary>
+internal sealed class EqualsSetTest(string[] values, StringComparison cmp) : ValueTest
+{
+    private readonly HashSet<string> _set = new(values, cmp == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+
+    public override bool Test(string value) => _set.Contains(value);
+
+    public override IReadOnlyList<string>? RequiredLiterals => Array.Exists(values, v => v.Length == 0) ? null : values;
+
+    public override string ToString() => $"equals any of {values.Length}";
 }
 
 internal sealed class StartsWithTest(string prefix, StringComparison cmp) : ValueTest
 {
     public override bool Test(string value) => value.AsSpan().StartsWith(prefix.AsSpan(), cmp);
 
-    public override string? RequiredLiteral => prefix;
+    public override IReadOnlyList<string>? RequiredLiterals => [prefix];
 
     public override string ToString() => $"startswith '{prefix}'";
 }
@@ -102,7 +184,7 @@ internal sealed class EndsWithTest(string suffix, StringComparison cmp) : ValueT
 {
     public override bool Test(string value) => value.AsSpan().EndsWith(suffix.AsSpan(), cmp);
 
-    public override string? RequiredLiteral => suffix;
+    public override IReadOnlyList<string>? RequiredLiterals => [suffix];
 
     public override string ToString() => $"endswith '{suffix}'";
 }
@@ -128,7 +210,7 @@ internal sealed class GlobTest : ValueTest
         _literal = SigmaString.LongestLiteral(pattern);
     }
 
-    public override string? RequiredLiteral => _literal.Length > 0 ? _literal : null;
+    public override IReadOnlyList<string>? RequiredLiterals => _literal.Length > 0 ? [_literal] : null;
 
     public override bool Test(string value)
     {
@@ -319,7 +401,11 @@ internal sealed class TimePartTest(TimePart part, NumericTest compare) : ValueTe
     }
 }
 
-internal sealed class CidrTest(IPNetwork network) : ValueTest
+/// <summary>
+/// <c>cidr</c>: the address is parsed once and checked against every network of the value list,
+/// so a 40-network list costs one parse, not forty.
+/// </summary>
+internal sealed class CidrTest(IPNetwork[] networks) : ValueTest
 {
     public override bool Test(string value)
     {
@@ -328,15 +414,20 @@ internal sealed class CidrTest(IPNetwork network) : ValueTest
             return false;
         }
 
-        if (ip.IsIPv4MappedToIPv6 && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        IPAddress? v4 = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : null;
+        foreach (IPNetwork network in networks)
         {
-            ip = ip.MapToIPv4();
+            IPAddress candidate = v4 is not null && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? v4 : ip;
+            if (network.Contains(candidate))
+            {
+                return true;
+            }
         }
 
-        return network.Contains(ip);
+        return false;
     }
 
-    public override string ToString() => $"cidr {network}";
+    public override string ToString() => "cidr " + string.Join(", ", networks);
 }
 
 /// <summary>Process-wide counters of conditions the engine absorbed instead of failing.</summary>
