@@ -310,6 +310,10 @@ internal sealed class GlobTest : ValueTest
 
 internal sealed class RegexTest(Regex regex) : ValueTest
 {
+    private readonly IReadOnlyList<string>? _literals = RegexLiterals.Required(regex.ToString());
+
+    public override IReadOnlyList<string>? RequiredLiterals => _literals;
+
     public override bool Test(string value)
     {
         try
