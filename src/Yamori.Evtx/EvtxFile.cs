@@ -22,7 +22,9 @@ public sealed class EvtxFile : IDisposable
     private readonly List<EvtxDiagnostic> _headerDiagnostics = [];
     private readonly List<EvtxDiagnostic> _chunkDiagnostics = [];
     private readonly Lock _lock = new();
-    private readonly ConcurrentBag<ChunkDecoder> _decoders = [];
+
+    // Decoders (and their name/template tables) are reused across files: opening many small files stays cheap.
+    private static readonly ConcurrentBag<ChunkDecoder> Decoders = [];
     private readonly bool _countKnown;
     private bool _enumerated;
 
@@ -121,7 +123,9 @@ public sealed class EvtxFile : IDisposable
     public IEnumerable<EvtxRecord> RecordsParallel(int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default)
     {
         int dop = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
-        return dop == 1 ? Records(cancellationToken) : RecordsParallelCore(dop, cancellationToken);
+
+        // One chunk gains nothing from threads; scanners parallelise across files instead.
+        return dop == 1 || ChunkSlotCount is 0 or 1 ? Records(cancellationToken) : RecordsParallelCore(dop, cancellationToken);
     }
 
     private IEnumerable<EvtxRecord> RecordsParallelCore(int dop, CancellationToken cancellationToken)
@@ -227,14 +231,14 @@ public sealed class EvtxFile : IDisposable
         var diags = new List<EvtxDiagnostic>();
         if (data.Length > 0)
         {
-            if (!_decoders.TryTake(out ChunkDecoder? decoder))
+            if (!Decoders.TryTake(out ChunkDecoder? decoder))
             {
                 decoder = new ChunkDecoder();
             }
 
             bool beyond = _countKnown && index >= Header!.ChunkCount;
             decoder.Decode(data, index, offset, beyond, _countKnown, records, diags);
-            _decoders.Add(decoder);
+            Decoders.Add(decoder);
         }
 
         return new EvtxChunk(index, offset, records, diags);

@@ -81,6 +81,7 @@ public sealed class EvtxElement : EvtxNode
         Name = name;
         _attributes = attributes;
         _children = children;
+        // Shape facts computed once here: the renderers ask for them many times per element.
         int height = 0;
         foreach (EvtxNode c in children)
         {
@@ -89,10 +90,31 @@ public sealed class EvtxElement : EvtxNode
                 HasElementChild = true;
                 height = Math.Max(height, e.Height);
             }
+            else
+            {
+                HasContent |= c switch
+                {
+                    EvtxText t => !t.Value.IsEmpty,
+                    EvtxCData d => d.Value.Length > 0,
+                    EvtxCharRef or EvtxEntityRef => true,
+                    _ => false,
+                };
+            }
+        }
+
+        foreach (EvtxAttribute a in attributes)
+        {
+            HasAttributeValue |= !a.Value.IsEmpty;
         }
 
         Height = height + 1;
     }
+
+    /// <summary>True when some non-element child has content (a non-empty value, CDATA, a reference).</summary>
+    internal bool HasContent { get; }
+
+    /// <summary>True when some attribute has a non-empty value.</summary>
+    internal bool HasAttributeValue { get; }
 
     /// <summary>Levels of elements from here down (1 for a leaf); the decoder bounds it so renderers can recurse safely.</summary>
     internal int Height { get; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Yamori.Sigma.Events;
 
@@ -49,7 +50,7 @@ internal static class EvtxFlattener
             }
 
             ulong? fileTime = FillSystem(target, members[system].Value, pool);
-            foreach (JMember section in members)
+            foreach (ref readonly JMember section in CollectionsMarshal.AsSpan(members))
             {
                 if (section.Key is "System" or "#attributes")
                 {
@@ -84,7 +85,7 @@ internal static class EvtxFlattener
         try
         {
             JsonShape.GetMembers(sys, props);
-            foreach (JMember p in props)
+            foreach (ref readonly JMember p in CollectionsMarshal.AsSpan(props))
             {
                 if (p.Value.Kind != JKind.Object)
                 {
@@ -96,7 +97,7 @@ internal static class EvtxFlattener
                 try
                 {
                     JsonShape.GetMembers(p.Value, inner);
-                    foreach (JMember i in inner)
+                    foreach (ref readonly JMember i in CollectionsMarshal.AsSpan(inner))
                     {
                         if (i.Key == "#attributes" && i.Value.Kind == JKind.Object)
                         {
@@ -104,7 +105,7 @@ internal static class EvtxFlattener
                             try
                             {
                                 JsonShape.GetMembers(i.Value, attrs);
-                                foreach (JMember a in attrs)
+                                foreach (ref readonly JMember a in CollectionsMarshal.AsSpan(attrs))
                                 {
                                     string name = Join(p.Key, a.Key);
                                     target.Set(name, Scalar(a.Value));
@@ -151,7 +152,7 @@ internal static class EvtxFlattener
                 try
                 {
                     JsonShape.GetMembers(v, members);
-                    foreach (JMember p in members)
+                    foreach (ref readonly JMember p in CollectionsMarshal.AsSpan(members))
                     {
                         if (p.Key == "#attributes")
                         {
@@ -208,7 +209,7 @@ internal static class EvtxFlattener
         {
             ScalarKind.String => FieldValue.FromString(v.Scalar.Text!),
             ScalarKind.Number => new FieldValue(FieldKind.Number, v.Scalar.NumberText),
-            ScalarKind.Bool => new FieldValue(FieldKind.Boolean, v.Scalar.Value.AsBool ? "true" : "false"),
+            ScalarKind.Bool => new FieldValue(FieldKind.Boolean, v.Scalar.BoolValue ? "true" : "false"),
             _ => FieldValue.Null,
         },
         _ => FieldValue.FromString(EvtxJsonWriter.RawText(v)),

@@ -92,18 +92,18 @@ internal static class EvtxJsonWriter
         switch (s.Kind)
         {
             case ScalarKind.Number:
-                if (s.Value.Type is EvtxValueType.Int8 or EvtxValueType.Int16 or EvtxValueType.Int32 or EvtxValueType.Int64)
+                if (s.Signed)
                 {
-                    w.WriteNumberValue(s.Value.AsInt64);
+                    w.WriteNumberValue(unchecked((long)s.Bits));
                 }
                 else
                 {
-                    w.WriteNumberValue(s.Value.AsUInt64);
+                    w.WriteNumberValue(s.Bits);
                 }
 
                 break;
             case ScalarKind.Bool:
-                w.WriteBooleanValue(s.Value.AsBool);
+                w.WriteBooleanValue(s.BoolValue);
                 break;
             case ScalarKind.String:
                 w.WriteStringValue(s.Text);

@@ -11,23 +11,25 @@ internal enum ScalarKind
     String,
 }
 
-/// <summary>A JSON scalar: an integer or bool keeps its <see cref="EvtxValue"/>, anything else is text.</summary>
-internal readonly record struct JsonScalar(ScalarKind Kind, string? Text, EvtxValue Value)
+/// <summary>A JSON scalar: integers and bools keep their 64 bits (kept small: these are copied a lot), anything else is text.</summary>
+internal readonly record struct JsonScalar(ScalarKind Kind, string? Text, ulong Bits, bool Signed)
 {
     public static JsonScalar Null => default;
 
     public static JsonScalar FromValue(in EvtxValue v) => v.Type switch
     {
-        EvtxValueType.Int8 or EvtxValueType.Int16 or EvtxValueType.Int32 or EvtxValueType.Int64 or
-        EvtxValueType.UInt8 or EvtxValueType.UInt16 or EvtxValueType.UInt32 or EvtxValueType.UInt64 => new(ScalarKind.Number, null, v),
-        EvtxValueType.Bool => new(ScalarKind.Bool, null, v),
-        _ => new(ScalarKind.String, JsonShape.Clean(v.ToJsonText()), default),
+        EvtxValueType.Int8 or EvtxValueType.Int16 or EvtxValueType.Int32 or EvtxValueType.Int64 => new(ScalarKind.Number, null, v.AsUInt64, true),
+        EvtxValueType.UInt8 or EvtxValueType.UInt16 or EvtxValueType.UInt32 or EvtxValueType.UInt64 => new(ScalarKind.Number, null, v.AsUInt64, false),
+        EvtxValueType.Bool => new(ScalarKind.Bool, null, v.AsBool ? 1UL : 0UL, false),
+        _ => new(ScalarKind.String, JsonShape.Clean(v.ToJsonText()), 0, false),
     };
 
+    public bool BoolValue => Bits != 0;
+
     /// <summary>The number exactly as the JSON writer prints it.</summary>
-    public string NumberText => Value.Type is EvtxValueType.Int8 or EvtxValueType.Int16 or EvtxValueType.Int32 or EvtxValueType.Int64
-        ? Value.AsInt64.ToString(CultureInfo.InvariantCulture)
-        : Value.AsUInt64.ToString(CultureInfo.InvariantCulture);
+    public string NumberText => Signed
+        ? unchecked((long)Bits).ToString(CultureInfo.InvariantCulture)
+        : Bits.ToString(CultureInfo.InvariantCulture);
 }
 
 internal enum JKind
@@ -150,14 +152,15 @@ internal static class JsonShape
     private static void ElementMembers(EvtxElement e, bool container, List<JMember> into)
     {
         int start = into.Count;
+        ulong seen = 0;
         if (HasAttributeText(e))
         {
-            into.Add(new JMember("#attributes", new JVal(JKind.Object, JSource.Attributes, e, false, default)));
+            into.Add(new JMember(UniqueKey(into, start, "#attributes", ref seen), new JVal(JKind.Object, JSource.Attributes, e, false, default)));
         }
 
         if (HasText(e))
         {
-            into.Add(new JMember("#text", JVal.Of(Content(e))));
+            into.Add(new JMember(UniqueKey(into, start, "#text", ref seen), JVal.Of(Content(e))));
         }
 
         bool named = false;
@@ -187,19 +190,19 @@ internal static class JsonShape
                 {
                     if (DataName(c) is { } key)
                     {
-                        into.Add(new JMember(UniqueKey(into, start, key), DataValue(c)));
+                        into.Add(new JMember(UniqueKey(into, start, key, ref seen), DataValue(c)));
                     }
                 }
                 else if (!positionalDone)
                 {
                     positionalDone = true;
-                    into.Add(new JMember(UniqueKey(into, start, "Data"), new JVal(JKind.Object, JSource.PositionalData, e, false, default)));
+                    into.Add(new JMember(UniqueKey(into, start, "Data", ref seen), new JVal(JKind.Object, JSource.PositionalData, e, false, default)));
                 }
 
                 continue;
             }
 
-            into.Add(new JMember(UniqueKey(into, start, Clean(c.Name)), ElementValue(c, IsContainer(c.Name))));
+            into.Add(new JMember(UniqueKey(into, start, Clean(c.Name), ref seen), ElementValue(c, IsContainer(c.Name))));
         }
     }
 
@@ -210,10 +213,13 @@ internal static class JsonShape
     }
 
     /// <summary>Repeated keys get _1, _2… (the first keeps the plain name), so the JSON never holds duplicates.</summary>
-    private static string UniqueKey(List<JMember> members, int start, string name)
+    private static string UniqueKey(List<JMember> members, int start, string name, ref ulong seen)
     {
-        if (!Contains(members, start, name))
+        // A 64-bit signature of the keys so far: most keys miss it and skip the scan entirely.
+        ulong bit = Signature(name);
+        if ((seen & bit) == 0 || !Contains(members, start, name))
         {
+            seen |= bit;
             return name;
         }
 
@@ -222,16 +228,21 @@ internal static class JsonShape
             string candidate = name + "_" + k.ToString(CultureInfo.InvariantCulture);
             if (!Contains(members, start, candidate))
             {
+                seen |= Signature(candidate);
                 return candidate;
             }
         }
     }
 
+    private static ulong Signature(string key) =>
+        1UL << (key.Length == 0 ? 0 : ((key.Length * 7) + key[0] + (3 * key[^1]) + key[key.Length / 2]) & 63);
+
     private static bool Contains(List<JMember> members, int start, string key)
     {
-        for (int i = start; i < members.Count; i++)
+        // By reference into the list: JMember is a large struct, and this runs for every key.
+        foreach (ref readonly JMember m in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members)[start..])
         {
-            if (string.Equals(members[i].Key, key, StringComparison.Ordinal))
+            if (string.Equals(m.Key, key, StringComparison.Ordinal))
             {
                 return true;
             }
@@ -241,18 +252,7 @@ internal static class JsonShape
     }
 
     /// <summary>Content that is not empty: a non-empty value, CDATA, or a reference.</summary>
-    public static bool HasText(EvtxElement e)
-    {
-        foreach (EvtxNode c in e.ChildArray)
-        {
-            if (IsSignificant(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool HasText(EvtxElement e) => e.HasContent;
 
     private static bool IsSignificant(EvtxNode c) => c switch
     {
@@ -262,18 +262,7 @@ internal static class JsonShape
         _ => false,
     };
 
-    public static bool HasAttributeText(EvtxElement e)
-    {
-        foreach (EvtxAttribute a in e.AttributeArray)
-        {
-            if (!a.Value.IsEmpty)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool HasAttributeText(EvtxElement e) => e.HasAttributeValue;
 
     /// <summary>An element's own content (child elements skipped): a lone integer/bool stays typed, else the concatenated text.</summary>
     public static JsonScalar Content(EvtxElement e)
@@ -291,12 +280,12 @@ internal static class JsonShape
 
         if (significant == 0)
         {
-            return new JsonScalar(ScalarKind.String, string.Empty, default);
+            return new JsonScalar(ScalarKind.String, string.Empty, 0, false);
         }
 
         if (significant == 1)
         {
-            return single is EvtxText t ? JsonScalar.FromValue(t.Value) : new JsonScalar(ScalarKind.String, Clean(single!.Text), default);
+            return single is EvtxText t ? JsonScalar.FromValue(t.Value) : new JsonScalar(ScalarKind.String, Clean(single!.Text), 0, false);
         }
 
         var sb = new StringBuilder();
@@ -316,7 +305,7 @@ internal static class JsonShape
             }
         }
 
-        return new JsonScalar(ScalarKind.String, Clean(sb.ToString()), default);
+        return new JsonScalar(ScalarKind.String, Clean(sb.ToString()), 0, false);
     }
 
     /// <summary>Replaces lone UTF-16 surrogates (possible in damaged strings) so the text is valid JSON.</summary>
