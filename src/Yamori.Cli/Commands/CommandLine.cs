@@ -11,6 +11,10 @@ public static class CommandLine
               load and compile rules, print the loader report; exit 1 if any rule failed
           yamori match --rules <dir|file> [--rules …] [--placeholders FILE] [--logsource product=P,category=C,service=S] <events>...
               run the rules over JSON events (JSON Lines or concatenated objects); print matches as JSON lines
+          yamori scan <files or folders>... [--rules DIR]... [--min-level L] [--from T] [--to T] [--format table|csv|jsonl] [--output F] [--threads N]
+              offline Sigma triage of .evtx and JSON logs: a timeline of detections and a summary (yamori scan --help)
+          yamori evtx dump <files>... [--format jsonl|xml]
+              print the decoded records of EVTX files
           yamori demo [--sigmahq DIR]
               load every SigmaHQ rule and replay SigmaHQ's regression events through the engine
         """;
@@ -24,6 +28,9 @@ public static class CommandLine
                 ["rules", "check", .. var rest] => RulesCheckCommand.Run(rest, stdout, stderr),
                 ["match", .. var rest] => await MatchCommand.RunAsync(rest, stdout, stderr),
                 ["demo", .. var rest] => DemoCommand.Run(rest, stdout, stderr),
+                ["scan", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, ScanCommand.Help),
+                ["scan", .. var rest] => ScanCommand.Run(rest, stdout, stderr),
+                ["evtx", "dump", .. var rest] => EvtxDumpCommand.Run(rest, stdout, stderr),
                 ["--help" or "-h" or "help"] => Help(stdout),
                 _ => Fail(stderr, "unknown command"),
             };
@@ -34,9 +41,11 @@ public static class CommandLine
         }
     }
 
-    private static int Help(TextWriter stdout)
+    private static int Help(TextWriter stdout) => Print(stdout, Usage);
+
+    private static int Print(TextWriter stdout, string text)
     {
-        stdout.WriteLine(Usage);
+        stdout.WriteLine(text);
         return 0;
     }
 

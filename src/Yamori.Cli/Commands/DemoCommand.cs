@@ -15,15 +15,14 @@ internal static class DemoCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var options = new Options(args, "sigmahq");
-        string? root = options.One("sigmahq") ?? Environment.GetEnvironmentVariable("YAMORI_SIGMAHQ") ?? FindSigmaHq();
+        string? root = options.One("sigmahq") ?? SigmaHqLocator.Find();
         if (root is null || !Directory.Exists(root))
         {
             stderr.WriteLine("yamori demo: SigmaHQ data not found; pass --sigmahq DIR or set YAMORI_SIGMAHQ (normally ../shared/data/sigmahq)");
             return 1;
         }
 
-        string[] folders = ["rules", "rules-emerging-threats", "rules-threat-hunting"];
-        RuleSet set = RuleLoader.Load(folders.Select(f => Path.Combine(root, f)).Where(Directory.Exists));
+        RuleSet set = RuleLoader.Load(SigmaHqLocator.DefaultPacks(root));
         stdout.WriteLine($"rules: {set.Report}");
         var engine = new SigmaEngine(set);
         MatchSession session = engine.CreateSession();
@@ -53,19 +52,5 @@ internal static class DemoCommand
         stdout.WriteLine($"events: {events}, matched in {sw.Elapsed.TotalMilliseconds:F0} ms; detections by level: " +
             string.Join(", ", byLevel.Reverse().Select(kv => $"{kv.Key.ToSigma()} {kv.Value}")));
         return 0;
-    }
-
-    private static string? FindSigmaHq()
-    {
-        for (string? dir = Directory.GetCurrentDirectory(); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            string candidate = Path.Combine(dir, "..", "shared", "data", "sigmahq");
-            if (Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        return null;
     }
 }

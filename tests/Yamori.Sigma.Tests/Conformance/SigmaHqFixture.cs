@@ -1,3 +1,4 @@
+using Yamori.Tests;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Loading;
 using Yamori.Sigma.Matching;

@@ -1,3 +1,4 @@
+using Yamori.Tests;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Events;
 using Yamori.Sigma.Rules;

@@ -1,3 +1,4 @@
+using Yamori.Tests;
 using System.Text;
 using YamlDotNet.RepresentationModel;
 using Yamori.Sigma.LogSources;

@@ -1,4 +1,4 @@
-namespace Yamori.Sigma.Tests;
+namespace Yamori.Tests;
 
 /// <summary>Locations of the external test data (kept outside the repository).</summary>
 public static class TestData

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Yamori.Cli.Commands;
 
-namespace Yamori.Sigma.Tests.Cli;
+namespace Yamori.Cli.Tests;
 
 /// <summary>The <c>yamori</c> command as an analyst uses it, on files in a temporary folder.</summary>
 public sealed class CliTests : IDisposable
