@@ -331,8 +331,10 @@ internal ref struct BinXmlReader
 
         int descriptors = _pos;
         _pos += 4 * (int)count;
-        var values = new EvtxValue[count];
-        for (int i = 0; i < values.Length; i++)
+
+        // Instances inside a template definition live as long as the template; others are pooled.
+        EvtxValue[] values = _inTemplate ? new EvtxValue[count] : TTemplateInstance.Rent((int)count);
+        for (int i = 0; i < (int)count; i++)
         {
             int size = BinaryPrimitives.ReadUInt16LittleEndian(_c[(descriptors + (4 * i))..]);
             var type = (EvtxValueType)_c[descriptors + (4 * i) + 2];
@@ -341,7 +343,7 @@ internal ref struct BinXmlReader
             _pos += size;
         }
 
-        return new TTemplateInstance(template, values);
+        return new TTemplateInstance(template, values, pooled: !_inTemplate);
     }
 
     /// <summary>

@@ -19,17 +19,22 @@ internal sealed class Instantiator
     /// <summary>Starts a new record's budget.</summary>
     public void BeginRecord() => _budget = MaxNodesPerRecord;
 
+    /// <summary>Expands a parsed document; its top-level template instances give their pooled values back.</summary>
     public EvtxNode[] Instantiate(TNode[] nodes, EvtxValue[] values, int depth)
     {
         List<EvtxNode> list = Rent(depth);
         try
         {
-            AddNodes(nodes, values, list, depth);
+            AddNodes(nodes, values, false, list, depth);
             return [.. list];
         }
         finally
         {
             list.Clear();
+            foreach (TNode n in nodes)
+            {
+                (n as TTemplateInstance)?.Release();
+            }
         }
     }
 
@@ -65,14 +70,14 @@ internal sealed class Instantiator
         }
     }
 
-    private void AddNodes(TNode[] nodes, EvtxValue[] values, List<EvtxNode> output, int depth)
+    private void AddNodes(TNode[] nodes, EvtxValue[] values, bool arrays, List<EvtxNode> output, int depth)
     {
         foreach (TNode n in nodes)
         {
             switch (n)
             {
                 case TElement e:
-                    AddElement(e, values, output, depth);
+                    AddElement(e, values, arrays, output, depth);
                     break;
                 case TLiteral l:
                     Spend(1);
@@ -82,7 +87,7 @@ internal sealed class Instantiator
                     AddValue(Slot(values, s.Index), output);
                     break;
                 case TTemplateInstance t:
-                    AddNodes(t.Template.Nodes, t.Values, output, depth + 1);
+                    AddNodes(t.Template.Nodes, t.Values, t.HasArrays, output, depth + 1);
                     break;
                 default:
                     break;
@@ -122,7 +127,7 @@ internal sealed class Instantiator
         }
     }
 
-    private void AddElement(TElement e, EvtxValue[] values, List<EvtxNode> output, int depth)
+    private void AddElement(TElement e, EvtxValue[] values, bool arrays, List<EvtxNode> output, int depth)
     {
         if (depth > ChunkContext.MaxDepth * 2)
         {
@@ -136,7 +141,8 @@ internal sealed class Instantiator
             return;
         }
 
-        int arraySlot = FindExpandableArray(e, values);
+        // Most records carry no array values: then no element needs the per-slot check.
+        int arraySlot = arrays ? FindExpandableArray(e, values) : -1;
         if (arraySlot >= 0)
         {
             ReadOnlySpan<EvtxValue> items = values[arraySlot].Items;
@@ -145,7 +151,7 @@ internal sealed class Instantiator
                 // A copy of the values with this slot holding one item; other arrays expand recursively.
                 var copy = (EvtxValue[])values.Clone();
                 copy[arraySlot] = items[i];
-                AddElement(e, copy, output, depth);
+                AddElement(e, copy, arrays, output, depth);
             }
 
             return;
@@ -155,7 +161,7 @@ internal sealed class Instantiator
         List<EvtxNode> children = Rent(depth + 1);
         try
         {
-            AddNodes(e.Children, values, children, depth + 1);
+            AddNodes(e.Children, values, arrays, children, depth + 1);
             var element = new EvtxElement(e.Name, attrs, [.. children]);
             if (element.Height > MaxTreeHeight)
             {

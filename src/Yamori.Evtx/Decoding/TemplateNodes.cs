@@ -26,11 +26,44 @@ internal sealed class TSubstitution(int index, EvtxValueType declaredType, bool 
 }
 
 /// <summary>A template instance with its values already decoded.</summary>
-internal sealed class TTemplateInstance(CompiledTemplate template, EvtxValue[] values) : TNode
+internal sealed class TTemplateInstance(CompiledTemplate template, EvtxValue[] values, bool pooled) : TNode
 {
+    // Values of instances in records are pooled: they live only until the record is instantiated.
+    // Only this class rents EvtxValue arrays, and it returns them cleared, so rented tails are null.
+    private static System.Buffers.ArrayPool<EvtxValue> Pool => System.Buffers.ArrayPool<EvtxValue>.Shared;
+
     public CompiledTemplate Template { get; } = template;
 
-    public EvtxValue[] Values { get; } = values;
+    /// <summary>The values; a pooled array may be longer than the count, its tail holding nulls.</summary>
+    public EvtxValue[] Values { get; private set; } = values;
+
+    /// <summary>True when some value is an array (so elements may need repeating).</summary>
+    public bool HasArrays { get; } = AnyArray(values);
+
+    public static EvtxValue[] Rent(int count) => count == 0 ? [] : Pool.Rent(count);
+
+    /// <summary>Returns pooled values once the instance has been expanded (cleared: no strings kept alive).</summary>
+    public void Release()
+    {
+        if (pooled && Values.Length > 0)
+        {
+            Pool.Return(Values, clearArray: true);
+            Values = [];
+        }
+    }
+
+    private static bool AnyArray(EvtxValue[] values)
+    {
+        foreach (ref readonly EvtxValue v in values.AsSpan())
+        {
+            if (v.IsArray)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 internal sealed class TAttribute(string name, TNode[] parts) : TNode
