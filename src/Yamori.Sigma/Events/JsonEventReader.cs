@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Yamori.Sigma.Events;
@@ -19,40 +18,60 @@ public static class JsonEventReader
         return ReadAll(ms.ToArray(), referencePrefix);
     }
 
-    /// <summary>Reads concatenated JSON objects (also JSON Lines) from UTF-8 bytes.</summary>
+    /// <summary>
+    /// Reads concatenated JSON objects (also JSON Lines) from UTF-8 bytes, lazily: events before a
+    /// syntax error are returned, then a <see cref="FormatException"/> names where the error is.
+    /// </summary>
     public static IEnumerable<FlatEvent> ReadAll(byte[] utf8, string? referencePrefix = null)
     {
-        var docs = new List<JsonDocument>();
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
-        try
-        {
-            // Each Read() positions the reader on the next top-level value; ParseValue consumes it.
-            while (reader.Read())
-            {
-                docs.Add(JsonDocument.ParseValue(ref reader));
-            }
-        }
-        catch (JsonException ex)
-        {
-            foreach (JsonDocument d in docs)
-            {
-                d.Dispose();
-            }
-
-            throw new FormatException($"invalid JSON at line {ex.LineNumber + 1}, byte {reader.BytesConsumed}: {ex.Message}", ex);
-        }
-
+        int offset = 0;
         int n = 0;
-        foreach (JsonDocument d in docs)
+        while (true)
         {
-            using (d)
+            JsonDocument? doc = Next(utf8, ref offset);
+            if (doc is null)
+            {
+                yield break;
+            }
+
+            using (doc)
             {
                 n++;
                 var e = new FlatEvent();
-                Fill(e, d.RootElement);
+                Fill(e, doc.RootElement);
                 e.Reference ??= referencePrefix is null ? null : referencePrefix + "#" + n.ToString(CultureInfo.InvariantCulture);
                 yield return e;
             }
+        }
+    }
+
+    /// <summary>Parses the next top-level value at <paramref name="offset"/>; null at the end of input.</summary>
+    private static JsonDocument? Next(byte[] utf8, ref int offset)
+    {
+        // A fresh reader per value keeps the iterator free of ref-struct state across yields.
+        var reader = new Utf8JsonReader(utf8.AsSpan(offset), new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        try
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            JsonDocument doc = JsonDocument.ParseValue(ref reader);
+            offset += (int)reader.BytesConsumed;
+            return doc;
+        }
+        catch (JsonException ex)
+        {
+            // Name the line where the broken value starts: that is where an analyst looks.
+            int start = offset;
+            while (start < utf8.Length && utf8[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                start++;
+            }
+
+            int line = 1 + utf8.AsSpan(0, start).Count((byte)'\n');
+            throw new FormatException($"invalid JSON in the value starting at line {line}: {ex.Message}", ex);
         }
     }
 
@@ -231,11 +250,4 @@ public static class JsonEventReader
         }
     }
 
-    internal static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => e.GetString()!,
-        _ => e.GetRawText(),
-    };
-
-    internal static string Utf8(ReadOnlySpan<byte> b) => Encoding.UTF8.GetString(b);
 }

@@ -103,7 +103,7 @@ public sealed class CorrelationEngineTests
         var options = new CorrelationOptions { MaxGroupsPerCorrelation = 1_000 };
         CorrelationKit kit = new(SpecExamples.With(SpecExamples.EventCount, SpecExamples.BaseRule(FailedLogin)), options);
         var output = new List<CorrelationMatch>();
-        var evt = new Events.FlatEvent();
+        var evt = new Yamori.Sigma.Events.FlatEvent();
         SigmaRuleBase rule = kit.Rule(FailedLogin);
         for (int i = 0; i < 100_000; i++)
         {
