@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Yamori.Evtx.Rendering;
@@ -40,6 +41,25 @@ public sealed class EvtxRecord
 
     /// <summary>The event element (<c>&lt;Event&gt;</c>).</summary>
     public EvtxElement Root { get; }
+
+    /// <summary>The <c>System</c> element, or null.</summary>
+    public EvtxElement? SystemElement => Root.Element("System");
+
+    /// <summary>System/EventID (without qualifiers), or null when absent or not a number.</summary>
+    public int? EventId => int.TryParse(SystemElement?.Element("EventID")?.Text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int id) ? id : null;
+
+    /// <summary>System/Channel, or null.</summary>
+    public string? Channel => SystemElement?.Element("Channel")?.Text;
+
+    /// <summary>System/Computer, or null.</summary>
+    public string? Computer => SystemElement?.Element("Computer")?.Text;
+
+    /// <summary>System/Provider/@Name, or null.</summary>
+    public string? ProviderName => SystemElement?.Element("Provider")?.Attribute("Name")?.Value.ToString();
+
+    /// <summary>System/TimeCreated/@SystemTime (UTC, full 100 ns precision), or null.</summary>
+    public DateTime? TimeCreated =>
+        SystemElement?.Element("TimeCreated")?.Attribute("SystemTime")?.Value is { } v && v.TryGetDateTime(out DateTime t) ? t : null;
 
     /// <summary>XML as Windows renders the event (values in Windows' formats); indented like Event Viewer when asked.</summary>
     public string ToXml(bool indent = true)

@@ -89,6 +89,8 @@ public sealed class SyntheticTests
             """{"Provider":{"#attributes":{"Name":"Test-Provider","Guid":"5770385F-C22A-43E0-BF4C-06F5698FFBD9"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036},"TimeCreated":{"#attributes":{"SystemTime":"2025-10-24T23:41:48.497170Z"}},"EventRecordID":99,"Correlation":null,"Channel":"Test/Operational","Computer":"host.example","Security":{"#attributes":{"UserID":"S-1-5-18"}}}""",
             Json(r)["Event"]!["System"]!.ToJsonString());
         Assert.Contains("<Correlation/>", r.ToXml(), StringComparison.Ordinal);
+        Assert.Equal((7036, "Test/Operational", "host.example", "Test-Provider"), (r.EventId, r.Channel, r.Computer, r.ProviderName));
+        Assert.Equal(Created.AddTicks(4971709), r.TimeCreated);
         Assert.Contains("<EventID Qualifiers=\"16384\">7036</EventID>", r.ToXml(), StringComparison.Ordinal);
 
         var e = new FlatEvent();
