@@ -11,7 +11,8 @@ public sealed record EvtxChunk(int Index, long FileOffset, IReadOnlyList<EvtxRec
 /// An EVTX file. Records stream chunk by chunk (<see cref="Records"/>) or are decoded on several
 /// threads and still yielded in file order (<see cref="RecordsParallel"/>). Damage never throws
 /// out of an enumeration: every skipped byte range is reported in <see cref="Diagnostics"/>.
-/// Memory stays bounded by the chunks in flight, whatever the file size.
+/// Memory stays bounded by the chunks in flight, whatever the file size. Run one enumeration
+/// at a time per instance (open the file again for concurrent passes).
 /// </summary>
 public sealed class EvtxFile : IDisposable
 {
@@ -90,8 +91,13 @@ public sealed class EvtxFile : IDisposable
         for (int i = 0; ; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!TryReadSlot(i, out ReadOnlyMemory<byte> data, out byte[]? rented))
+            if (!TryReadSlot(i, out ReadOnlyMemory<byte> data, out byte[]? rented, out EvtxChunk? failed))
             {
+                if (failed is not null)
+                {
+                    AddDiagnostics(failed);
+                }
+
                 yield break;
             }
 
@@ -146,8 +152,14 @@ public sealed class EvtxFile : IDisposable
                 // Reads stay on this thread, in order (streams need it); decoding fans out.
                 while (!end && pending.Count < window)
                 {
-                    if (!TryReadSlot(next, out ReadOnlyMemory<byte> data, out byte[]? rented))
+                    if (!TryReadSlot(next, out ReadOnlyMemory<byte> data, out byte[]? rented, out EvtxChunk? failed))
                     {
+                        // A read error is reported after the chunks before it, in file order.
+                        if (failed is not null)
+                        {
+                            pending.Enqueue(Task.FromResult(failed));
+                        }
+
                         end = true;
                         break;
                     }
@@ -244,10 +256,12 @@ public sealed class EvtxFile : IDisposable
         return new EvtxChunk(index, offset, records, diags);
     }
 
-    private bool TryReadSlot(int index, out ReadOnlyMemory<byte> data, out byte[]? rented)
+    /// <summary>Reads slot <paramref name="index"/>; false at the end of the file or on a read error (then <paramref name="failed"/> reports it).</summary>
+    private bool TryReadSlot(int index, out ReadOnlyMemory<byte> data, out byte[]? rented, out EvtxChunk? failed)
     {
         rented = null;
         data = default;
+        failed = null;
         long offset = HeaderBlock + ((long)index * ChunkSize);
         if (_source.Length >= 0 && offset >= _source.Length)
         {
@@ -262,18 +276,11 @@ public sealed class EvtxFile : IDisposable
         rented = ArrayPool<byte>.Shared.Rent(ChunkSize);
         List<EvtxDiagnostic> diags = [];
         int n = ReadSafely(offset, rented.AsSpan(0, ChunkSize), diags);
-        if (diags.Count > 0)
-        {
-            lock (_lock)
-            {
-                _chunkDiagnostics.AddRange(diags);
-            }
-        }
-
         if (n == 0)
         {
             ArrayPool<byte>.Shared.Return(rented);
             rented = null;
+            failed = diags.Count > 0 ? new EvtxChunk(index, offset, [], diags) : null;
             return false;
         }
 

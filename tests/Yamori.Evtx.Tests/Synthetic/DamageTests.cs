@@ -211,6 +211,20 @@ public sealed class DamageTests
         }
     }
 
+    [Fact]
+    public void ReadErrorsAreReportedInFileOrderAndEndTheEnumeration()
+    {
+        byte[] file = EvtxFileBuilder.Build([Chunk(1, 5).Build(), Chunk(6, 5).Build(), Chunk(11, 5).Build(), Chunk(16, 5).Build()]);
+        foreach (bool parallel in new[] { false, true })
+        {
+            using EvtxFile f = EvtxFile.FromStream(new FailingStream(file, failFrom: 4096 + (2 * 65536)));
+            List<ulong> ids = [.. (parallel ? f.RecordsParallel(3) : f.Records()).Select(r => r.RecordId)];
+            Assert.Equal(Range(1, 10), ids);
+            EvtxDiagnostic d = Assert.Single(f.Diagnostics);
+            Assert.Equal((EvtxDiagnosticKind.IoError, 2), (d.Kind, d.ChunkIndex));
+        }
+    }
+
     internal static int FindRecord(byte[] chunk, ulong id)
     {
         for (int p = 512; p + 24 <= chunk.Length; p++)
@@ -232,6 +246,16 @@ public sealed class DamageTests
         BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(52), ChunkBuilder.Crc(chunk.AsSpan(512, (int)free - 512)));
         BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(124), ChunkBuilder.Crc([.. chunk.AsSpan(0, 120), .. chunk.AsSpan(128, 384)]));
         return chunk;
+    }
+
+    /// <summary>A disk that fails past an offset.</summary>
+    private sealed class FailingStream(byte[] data, long failFrom) : MemoryStream(data)
+    {
+        public override int Read(Span<byte> buffer) =>
+            Position >= failFrom ? throw new IOException("simulated read error") : base.Read(buffer);
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            Position >= failFrom ? throw new IOException("simulated read error") : base.Read(buffer, offset, count);
     }
 
     /// <summary>A stream that cannot seek, like a pipe.</summary>
