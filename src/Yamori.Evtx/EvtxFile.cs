@@ -137,9 +137,7 @@ public sealed class EvtxFile : IDisposable
     private IEnumerable<EvtxRecord> RecordsParallelCore(int dop, CancellationToken cancellationToken)
     {
         BeginEnumeration();
-        var pair = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, dop);
-        var factory = new TaskFactory(CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskContinuationOptions.None, pair.ConcurrentScheduler);
-        var pending = new Queue<Task<EvtxChunk>>();
+        var pipeline = new ChunkPipeline(Decode, dop);
         int window = (2 * dop) + 2;
         int next = 0;
         bool end = false;
@@ -150,43 +148,29 @@ public sealed class EvtxFile : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
 
                 // Reads stay on this thread, in order (streams need it); decoding fans out.
-                while (!end && pending.Count < window)
+                while (!end && pipeline.Count < window)
                 {
                     if (!TryReadSlot(next, out ReadOnlyMemory<byte> data, out byte[]? rented, out EvtxChunk? failed))
                     {
                         // A read error is reported after the chunks before it, in file order.
                         if (failed is not null)
                         {
-                            pending.Enqueue(Task.FromResult(failed));
+                            pipeline.AddDone(failed);
                         }
 
                         end = true;
                         break;
                     }
 
-                    int index = next++;
-                    pending.Enqueue(factory.StartNew(() =>
-                    {
-                        try
-                        {
-                            return Decode(index, data);
-                        }
-                        finally
-                        {
-                            if (rented is not null)
-                            {
-                                ArrayPool<byte>.Shared.Return(rented);
-                            }
-                        }
-                    }));
+                    pipeline.Add(next++, data, rented);
                 }
 
-                if (pending.Count == 0)
+                if (pipeline.Count == 0)
                 {
                     yield break;
                 }
 
-                EvtxChunk chunk = pending.Dequeue().GetAwaiter().GetResult();
+                EvtxChunk chunk = pipeline.TakeHead();
                 AddDiagnostics(chunk);
                 foreach (EvtxRecord r in chunk.Records)
                 {
@@ -196,13 +180,8 @@ public sealed class EvtxFile : IDisposable
         }
         finally
         {
-            // Finished or abandoned: let in-flight decodes end so their buffers go back to the pool.
-            foreach (Task<EvtxChunk> t in pending)
-            {
-                t.Wait(CancellationToken.None);
-            }
-
-            pair.Complete();
+            // Finished or abandoned: unstarted chunks give their buffers back, running ones finish.
+            pipeline.Drain();
         }
     }
 

@@ -187,6 +187,29 @@ public sealed class DamageTests
     }
 
     [Fact]
+    public async Task ParallelEnumerationsOnPoolThreadsDoNotStarve()
+    {
+        var chunks = new List<byte[]>();
+        for (int c = 0; c < 24; c++)
+        {
+            chunks.Add(Chunk(1 + ((ulong)c * 20), 20).Build());
+        }
+
+        byte[] file = EvtxFileBuilder.Build(chunks);
+
+        // Sixteen files at once, each decoded with four helpers, all from thread-pool threads: the
+        // consuming threads must make progress without waiting for pool threads to be injected.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int[] counts = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+        {
+            using EvtxFile f = EvtxFile.FromBytes(file);
+            return f.RecordsParallel(4).Count();
+        })));
+        Assert.All(counts, n => Assert.Equal(480, n));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public void StreamsAndFilesDecodeLikeMemory()
     {
         byte[] file = EvtxFileBuilder.Build([Chunk(1, 30).Build(), Chunk(31, 30).Build()]);
