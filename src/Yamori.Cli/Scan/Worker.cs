@@ -50,7 +50,10 @@ internal sealed class Worker(MatchSession session, CorrelationEngine? correlatio
         {
             _event.Clear();
             record.Fill(_event);
-            Match(_event, options, result, unit.Input.Path, record.RecordId.ToString(CultureInfo.InvariantCulture));
+            // The event's own EventRecordID is what Event Viewer and evtxexport show; the record header's
+            // number can differ (exports renumber it).
+            string id = _event.TryGetField("EventRecordID", out FieldValue rid) && rid.Text is { } text ? text : record.RecordId.ToString(CultureInfo.InvariantCulture);
+            Match(_event, options, result, unit.Input.Path, id);
         }
     }
 

@@ -92,7 +92,8 @@ public static class JsonEventReader
             throw new FormatException($"an event must be a JSON object, not {root.ValueKind}");
         }
 
-        if (root.TryGetProperty("Event", out JsonElement ev) && ev.ValueKind == JsonValueKind.Object && ev.TryGetProperty("System", out JsonElement sys))
+        if (root.TryGetProperty("Event", out JsonElement ev) && ev.ValueKind == JsonValueKind.Object &&
+            ev.TryGetProperty("System", out JsonElement sys) && sys.ValueKind == JsonValueKind.Object)
         {
             FillWindows(target, ev, sys);
             return;
