@@ -6,7 +6,7 @@ namespace Yamori.Sigma.Events;
 /// </summary>
 public sealed class FlatEvent : ISigmaEvent
 {
-    private readonly Dictionary<string, int> _index = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _index = new(FieldNameComparer.Instance);
     private readonly List<string> _names = [];
     private readonly List<FieldValue> _values = [];
 
@@ -95,4 +95,23 @@ public sealed class FlatEvent : ISigmaEvent
             items.Add(v.Text);
         }
     }
+}
+
+/// <summary>
+/// Case-insensitive field-name comparer with a cheap hash (length and three folded characters):
+/// field lookups are the engine's most frequent operation, and names differ in exactly those places.
+/// </summary>
+internal sealed class FieldNameComparer : IEqualityComparer<string>
+{
+    public static readonly FieldNameComparer Instance = new();
+
+    public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.OrdinalIgnoreCase);
+
+    public int GetHashCode(string s)
+    {
+        int n = s.Length;
+        return n == 0 ? 0 : (n * 397) ^ (Fold(s[0]) * 31) ^ (Fold(s[n >> 1]) * 7919) ^ (Fold(s[n - 1]) << 16);
+    }
+
+    private static int Fold(char c) => c < 128 ? c & ~0x20 : char.ToUpperInvariant(c);
 }

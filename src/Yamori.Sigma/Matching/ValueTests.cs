@@ -310,19 +310,29 @@ internal sealed class GlobTest : ValueTest
 
 internal sealed class RegexTest(Regex regex) : ValueTest
 {
+    /// <summary>Evaluations on one thread after which its instance is recompiled to IL.</summary>
+    private const int CompileAfter = 1000;
+
     private readonly IReadOnlyList<string>? _literals = RegexLiterals.Required(regex.ToString());
 
     // A Regex caches one runner; threads sharing it build a new runner per call. One instance per
-    // thread keeps matching allocation-free when sessions run in parallel.
-    private readonly ThreadLocal<Regex> _perThread = new(() => new Regex(regex.ToString(), regex.Options, regex.MatchTimeout));
+    // thread keeps matching allocation-free when sessions run in parallel. Hot regexes are then
+    // compiled to IL (about 5x faster); cold ones never pay the compilation.
+    private readonly ThreadLocal<Slot> _perThread = new(() => new Slot(new Regex(regex.ToString(), regex.Options, regex.MatchTimeout)));
 
     public override IReadOnlyList<string>? RequiredLiterals => _literals;
 
     public override bool Test(string value)
     {
+        Slot slot = _perThread.Value!;
+        if (++slot.Uses == CompileAfter)
+        {
+            slot.Regex = new Regex(regex.ToString(), regex.Options | RegexOptions.Compiled, regex.MatchTimeout);
+        }
+
         try
         {
-            return _perThread.Value!.IsMatch(value.AsSpan());
+            return slot.Regex.IsMatch(value.AsSpan());
         }
         catch (RegexMatchTimeoutException)
         {
@@ -333,6 +343,12 @@ internal sealed class RegexTest(Regex regex) : ValueTest
     }
 
     public override string ToString() => $"re '{regex}'";
+
+    private sealed class Slot(Regex regex)
+    {
+        public Regex Regex = regex;
+        public int Uses;
+    }
 }
 
 internal enum CompareOp
