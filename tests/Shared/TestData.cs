@@ -1,7 +1,7 @@
 namespace Yamori.Tests;
 
 /// <summary>Locations of the external test data (kept outside the repository).</summary>
-public static class TestData
+public static partial class TestData
 {
     /// <summary>
     /// The SigmaHQ checkout: the YAMORI_SIGMAHQ environment variable, else <c>../shared/data/sigmahq</c>

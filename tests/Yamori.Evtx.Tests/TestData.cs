@@ -1,35 +1,8 @@
-namespace Yamori.Evtx.Tests;
+namespace Yamori.Tests;
 
-/// <summary>Locations of the external test data (kept outside the repository).</summary>
-public static class TestData
+/// <summary>Test data the decoder tests need beyond the shared locations (tests/Shared/TestData.cs).</summary>
+public static partial class TestData
 {
-    /// <summary>
-    /// The SigmaHQ checkout: the YAMORI_SIGMAHQ environment variable, else <c>../shared/data/sigmahq</c>
-    /// next to the repository (found by walking up from the test binaries); null when absent.
-    /// </summary>
-    public static string? SigmaHqRoot
-    {
-        get
-        {
-            string? fromEnv = Environment.GetEnvironmentVariable("YAMORI_SIGMAHQ");
-            if (!string.IsNullOrEmpty(fromEnv))
-            {
-                return fromEnv;
-            }
-
-            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                string candidate = Path.Combine(d.FullName, "..", "shared", "data", "sigmahq");
-                if (Directory.Exists(candidate))
-                {
-                    return Path.GetFullPath(candidate);
-                }
-            }
-
-            return null;
-        }
-    }
-
     /// <summary>Every regression .evtx (sorted), or skips the test with a clear message when the data is absent.</summary>
     public static string[] RegressionEvtxFiles()
     {
