@@ -11,7 +11,7 @@ namespace Yamori.Bench;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         usage: dotnet run -c Release --project bench/Yamori.Bench -- COMMAND
           throughput [--seconds N] [--rounds N] [--events N] [--workload process-creation|mix|all]
                      events/s per core (1 and 2 threads), matches/1k events, evaluations/event,
@@ -21,6 +21,7 @@ internal static class Program
                      where match time and allocations go: group lookup, literal scan, candidate rules
           bdn [BenchmarkDotNet args]
                      the match path under BenchmarkDotNet with [MemoryDiagnoser] (default: --filter *)
+        {ScanVsLibevtx.ScanVsLibevtxCommand.Usage}
         SigmaHQ data: YAMORI_SIGMAHQ, else ../shared/data/sigmahq above the current directory.
         """;
 
@@ -38,6 +39,8 @@ internal static class Program
                 return RunBenchmarkDotNet(rest);
             case "probe":
                 return Probe.Run(rest);
+            case "scan-vs-libevtx":
+                return ScanVsLibevtx.ScanVsLibevtxCommand.Run(rest);
             default:
                 Console.Error.WriteLine(Usage);
                 return command is "-h" or "--help" ? 0 : 1;

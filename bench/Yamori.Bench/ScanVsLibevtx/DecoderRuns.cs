@@ -1,0 +1,103 @@
+using System.Text;
+using Yamori.Evtx;
+
+namespace Yamori.Bench.ScanVsLibevtx;
+
+/// <summary>
+/// Yamori's decoder alone, in this process: every record of every file decoded (element tree built,
+/// values typed) and counted. Rendering is left out except in <see cref="Xml"/>, which also renders
+/// each record's XML (to a reused buffer, then dropped), like <c>evtxexport -f xml</c> does.
+/// </summary>
+internal static class DecoderRuns
+{
+    public static readonly (string Name, Func<IReadOnlyList<string>, int, long> Run)[] All =
+    [
+        ("decode, 1 thread (Records)", (files, _) => Sequential(files)),
+        ("decode, RecordsParallel(n) per file", RecordsParallel),
+        ("decode, chunks of all files on n threads", ChunksParallel),
+        ("decode + XML render, 1 thread", (files, _) => Xml(files)),
+    ];
+
+    public static long Sequential(IReadOnlyList<string> files)
+    {
+        long n = 0;
+        foreach (string f in files)
+        {
+            using EvtxFile file = EvtxFile.Open(f);
+            foreach (EvtxRecord _ in file.Records())
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>The library's ordered parallel enumeration, file after file (a one-chunk file is decoded on this thread).</summary>
+    public static long RecordsParallel(IReadOnlyList<string> files, int threads)
+    {
+        long n = 0;
+        foreach (string f in files)
+        {
+            using EvtxFile file = EvtxFile.Open(f);
+            foreach (EvtxRecord _ in file.RecordsParallel(threads))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Every chunk of every file as one work list on <paramref name="threads"/> threads: how <c>yamori scan</c> schedules.</summary>
+    public static long ChunksParallel(IReadOnlyList<string> files, int threads)
+    {
+        var opened = files.Select(EvtxFile.Open).ToList();
+        try
+        {
+            var units = new List<(EvtxFile File, int Chunk)>();
+            foreach (EvtxFile f in opened)
+            {
+                for (int c = 0; c < Math.Max(1, f.ChunkSlotCount); c++)
+                {
+                    units.Add((f, c));
+                }
+            }
+
+            long n = 0;
+            Parallel.For(
+                0,
+                units.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = threads },
+                () => 0L,
+                (i, _, local) => local + units[i].File.DecodeChunk(units[i].Chunk).Records.Count,
+                local => Interlocked.Add(ref n, local));
+            return n;
+        }
+        finally
+        {
+            foreach (EvtxFile f in opened)
+            {
+                f.Dispose();
+            }
+        }
+    }
+
+    public static long Xml(IReadOnlyList<string> files)
+    {
+        long n = 0;
+        var sb = new StringBuilder(16 * 1024);
+        foreach (string f in files)
+        {
+            using EvtxFile file = EvtxFile.Open(f);
+            foreach (EvtxRecord r in file.Records())
+            {
+                sb.Clear();
+                r.WriteXml(sb);
+                n++;
+            }
+        }
+
+        return n;
+    }
+}
