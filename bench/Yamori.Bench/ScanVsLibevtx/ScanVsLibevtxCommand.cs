@@ -185,7 +185,7 @@ internal static partial class ScanVsLibevtxCommand
         var b = new Series("(b)  yamori scan, whole process (start, rule load, scan, exit)");
         var bScan = new Series("(b)  yamori scan, scan part (time in its summary)");
         var bLoad = new Series("     yamori scan of an empty folder (start + rule load)");
-        var c = DecoderRuns.All.Select(d => new Series("(c)  " + d.Name.Replace(" n ", $" {s.Threads} ", StringComparison.Ordinal).Replace("(n)", $"({s.Threads})", StringComparison.Ordinal))).ToArray();
+        var c = DecoderRuns.All.Select(d => new Series((d.Name.Contains("Fill", StringComparison.Ordinal) ? "(c+) " : "(c)  ") + d.Name.Replace(" n ", $" {s.Threads} ", StringComparison.Ordinal).Replace("(n)", $"({s.Threads})", StringComparison.Ordinal))).ToArray();
         long scanPeak = 0, loadPeak = 0, decodePeak = 0, decodeBase = 0;
         bool hwmReset = true;
         Summary last = checkSummary;
@@ -280,7 +280,8 @@ internal static partial class ScanVsLibevtxCommand
         0 => "1 thread",
         1 => "RecordsParallel",
         2 => "chunk-parallel",
-        _ => "decode+XML 1 thread",
+        3 => "decode+XML 1 thread",
+        _ => "decode+Fill chunk-parallel",
     };
 
     private static void Row(Series s, long? records, long? bytes, long? peak, string? peakNote)
