@@ -55,12 +55,13 @@ public readonly struct EventValue : IEquatable<EventValue>
 
     public IReadOnlyList<string> Items => Kind == EventValueKind.StringList ? _items! : throw WrongKind(EventValueKind.StringList);
 
-    /// <summary>Rough in-memory size, used for batch size limits.</summary>
+    /// <summary>About the size of its protobuf encoding, used for batch size limits.</summary>
     internal int EstimatedBytes => Kind switch
     {
-        EventValueKind.String => 2 * _text!.Length,
-        EventValueKind.StringList => _items!.Sum(static s => 8 + (2 * s.Length)),
-        _ => 8,
+        EventValueKind.String => 2 + System.Text.Encoding.UTF8.GetByteCount(_text!),
+        EventValueKind.StringList => 2 + _items!.Sum(static s => 2 + System.Text.Encoding.UTF8.GetByteCount(s)),
+        EventValueKind.Int64 or EventValueKind.Double => 9,
+        _ => 2,
     };
 
     public bool Equals(EventValue other) => Kind == other.Kind && Kind switch

@@ -34,13 +34,13 @@ public sealed record TelemetryEvent(DateTimeOffset Time, LogSource Source, IRead
         return false;
     }
 
-    /// <summary>Rough in-memory size, used for batch size limits.</summary>
+    /// <summary>About the size of its protobuf encoding, used for batch size limits.</summary>
     internal int EstimatedBytes()
     {
-        int size = 32 + (2 * (Source.Product.Length + Source.Category.Length + Source.Service.Length));
+        int size = 24 + Source.Product.Length + Source.Category.Length + Source.Service.Length;
         foreach (EventField field in Fields)
         {
-            size += 16 + (2 * field.Name.Length) + field.Value.EstimatedBytes;
+            size += 4 + field.Name.Length + field.Value.EstimatedBytes;
         }
 
         return size;
