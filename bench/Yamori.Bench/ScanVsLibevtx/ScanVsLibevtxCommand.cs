@@ -236,7 +236,7 @@ internal static partial class ScanVsLibevtxCommand
         scanMinusLoad.Add(b.Median - bLoad.Median);
 
         Console.WriteLine();
-        Console.WriteLine($"{"",-66} {"median s",9} {"min–max s",15} {"records/s",12} {"MB/s",8} {"peak RSS",10}");
+        Console.WriteLine($"{"",-66} {"median s",9} {"min–max s",17} {"records/s",12} {"MB/s",8} {"peak RSS",10}");
         Row(a, records, bytes, exportPeak, "largest of the per-file processes");
         Row(b, last.Events ?? records, bytes, scanPeak, null);
         Row(bScan, last.Events ?? records, bytes, null, null);
@@ -287,11 +287,13 @@ internal static partial class ScanVsLibevtxCommand
     private static void Row(Series s, long? records, long? bytes, long? peak, string? peakNote)
     {
         double m = s.Median;
-        string range = s.Count > 1 ? $"{s.Min:F3}–{s.Max:F3}" : string.Empty;
+        // Millisecond resolution hides a tiny corpus's decode times: show more digits below 10 ms.
+        string f = m < 0.01 ? "F5" : "F3";
+        string range = s.Count > 1 ? $"{s.Min.ToString(f, CultureInfo.InvariantCulture)}–{s.Max.ToString(f, CultureInfo.InvariantCulture)}" : string.Empty;
         string rps = records is { } r && m > 0 ? (r / m).ToString("N0", CultureInfo.InvariantCulture) : string.Empty;
         string mbs = bytes is { } b && m > 0 ? (b / 1e6 / m).ToString("F1", CultureInfo.InvariantCulture) : string.Empty;
         string rss = peak is { } p ? Mb(p) : string.Empty;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Label,-66} {m,9:F3} {range,15} {rps,12} {mbs,8} {rss,10}") + (peakNote is null ? string.Empty : $"  ({peakNote})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Label,-66} {m.ToString(f, CultureInfo.InvariantCulture),9} {range,17} {rps,12} {mbs,8} {rss,10}") + (peakNote is null ? string.Empty : $"  ({peakNote})"));
     }
 
     private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:F0} MB");
