@@ -87,7 +87,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
                 {
                     if (state.Dirty)
                     {
-                        Run(_upsertStream, device.Value, state.Tenant.Value, (long)state.Watermark, now.UtcTicks);
+                        Run(_upsertStream, device.ToBlob(), state.Tenant.ToBlob(), (long)state.Watermark, now.UtcTicks);
                     }
                 }
 
@@ -108,7 +108,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         using SqliteConnection connection = _db.OpenConnection();
         using SqliteCommand cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT watermark FROM device_streams WHERE device_id = $device AND {TenantFilter.Predicate(cmd, scope, "tenant_id")}";
-        cmd.Parameters.AddWithValue("$device", device.Value);
+        cmd.Parameters.AddWithValue("$device", device.ToBlob());
         return ValueTask.FromResult(cmd.ExecuteScalar() is long w ? (ulong)w : 0UL);
     }
 
@@ -132,7 +132,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             ORDER BY time_ticks, id
             LIMIT $limit
             """;
-        cmd.Parameters.AddWithValue("$device", query.Device.Value);
+        cmd.Parameters.AddWithValue("$device", query.Device.ToBlob());
         cmd.Parameters.AddWithValue("$from", query.From.UtcTicks);
         cmd.Parameters.AddWithValue("$to", query.To.UtcTicks);
         cmd.Parameters.AddWithValue("$limit", query.Limit);
@@ -174,7 +174,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             """;
         if (device is { } d)
         {
-            cmd.Parameters.AddWithValue("$device", d.Value);
+            cmd.Parameters.AddWithValue("$device", d.ToBlob());
         }
 
         var gaps = new List<IntegrityGap>();
@@ -210,7 +210,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
                     DELETE FROM events WHERE id IN (
                         SELECT id FROM events WHERE tenant_id = $tenant AND received_ticks < $cutoff LIMIT $chunk)
                     """;
-                cmd.Parameters.AddWithValue("$tenant", tenant.Value);
+                cmd.Parameters.AddWithValue("$tenant", tenant.ToBlob());
                 cmd.Parameters.AddWithValue("$cutoff", cutoff.UtcTicks);
                 cmd.Parameters.AddWithValue("$chunk", RetentionChunk);
                 deleted = cmd.ExecuteNonQuery();
@@ -270,7 +270,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             if (sequence > state.Watermark + 1)
             {
                 newGap = new IntegrityGap(tenant, batch.Device, state.Watermark + 1, sequence - 1, now);
-                Run(_insertGap, tenant.Value, batch.Device.Value, (long)newGap.FirstMissing, (long)newGap.LastMissing, now.UtcTicks);
+                Run(_insertGap, tenant.ToBlob(), batch.Device.ToBlob(), (long)newGap.FirstMissing, (long)newGap.LastMissing, now.UtcTicks);
             }
 
             state.Watermark = sequence;
@@ -285,8 +285,8 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
     {
         var stored = new List<StoredEvent>(batch.Events.Count);
         SqliteParameterCollection p = _insertEvent.Parameters;
-        p[0].Value = tenant.Value;
-        p[1].Value = batch.Device.Value;
+        p[0].Value = tenant.ToBlob();
+        p[1].Value = batch.Device.ToBlob();
         p[2].Value = (long)batch.Sequence;
         p[5].Value = now.UtcTicks;
         for (int i = 0; i < batch.Events.Count; i++)
@@ -315,7 +315,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         ulong first;
         ulong last;
         long detected;
-        SetParameters(_selectGap, tenant.Value, device.Value, (long)sequence);
+        SetParameters(_selectGap, tenant.ToBlob(), device.ToBlob(), (long)sequence);
         using (SqliteDataReader reader = _selectGap.ExecuteReader())
         {
             if (!reader.Read())
@@ -329,12 +329,12 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         Run(_deleteGap, id);
         if (first < sequence)
         {
-            Run(_insertGap, tenant.Value, device.Value, (long)first, (long)(sequence - 1), detected);
+            Run(_insertGap, tenant.ToBlob(), device.ToBlob(), (long)first, (long)(sequence - 1), detected);
         }
 
         if (sequence < last)
         {
-            Run(_insertGap, tenant.Value, device.Value, (long)(sequence + 1), (long)last, detected);
+            Run(_insertGap, tenant.ToBlob(), device.ToBlob(), (long)(sequence + 1), (long)last, detected);
         }
 
         return true;
@@ -347,7 +347,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             return state;
         }
 
-        SetParameters(_selectStream, device.Value);
+        SetParameters(_selectStream, device.ToBlob());
         using (SqliteDataReader reader = _selectStream.ExecuteReader())
         {
             state = reader.Read()

@@ -19,7 +19,7 @@ internal static class TenantFilter
             return "1 = 1";
         }
 
-        command.Parameters.AddWithValue(Parameter, tenant.Value);
+        command.Parameters.AddWithValue(Parameter, tenant.ToBlob());
         return $"{column} = {Parameter}";
     }
 }
