@@ -81,6 +81,37 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_truncated_log_is_reported_as_damaged_and_exits_2()
+    {
+        Skip.If(TestData.SigmaHqRoot is null, "SigmaHQ data not found: set YAMORI_SIGMAHQ or place ../shared next to the repository");
+        (string rule, string evtx) = Case(AmsiRule);
+        byte[] whole = File.ReadAllBytes(evtx);
+        File.WriteAllBytes(evtx, whole[..(4096 + 1000)]); // the header and the start of the only chunk
+
+        (int code, string output, string err) = await Run("scan", Path.Combine(_dir, "logs"), "--rules", rule, "--format", "csv", "--no-progress");
+
+        Assert.Equal(ScanCommand.InputUnreadable, code);
+        Assert.Contains("damaged:", err, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // the CSV header only
+    }
+
+    [SkippableFact]
+    public async Task A_log_with_a_destroyed_file_header_still_yields_its_records()
+    {
+        Skip.If(TestData.SigmaHqRoot is null, "SigmaHQ data not found: set YAMORI_SIGMAHQ or place ../shared next to the repository");
+        (string rule, string evtx) = Case(AmsiRule);
+        byte[] bytes = File.ReadAllBytes(evtx);
+        Array.Clear(bytes, 0, 4096); // zero the file header; the chunk is intact
+        File.WriteAllBytes(evtx, bytes);
+
+        (int code, string output, string err) = await Run("scan", Path.Combine(_dir, "logs"), "--rules", rule, "--format", "jsonl", "--no-progress");
+
+        Assert.Equal(ScanCommand.DetectionsFound, code);
+        Assert.Contains(AmsiRule, output, StringComparison.Ordinal);
+        Assert.Contains("FileHeaderInvalid", err, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Min_level_and_time_window_filter_the_timeline()
     {
         Skip.If(TestData.SigmaHqRoot is null, "SigmaHQ data not found: set YAMORI_SIGMAHQ or place ../shared next to the repository");

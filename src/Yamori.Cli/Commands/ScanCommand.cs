@@ -38,7 +38,7 @@ internal static class ScanCommand
         exit codes:
           0  clean: every input was read and nothing was detected
           1  detections found (at or above --min-level)
-          2  some input was unreadable or damaged beyond use (takes precedence over 1)
+          2  some input was unreadable, or records in it could not be recovered (takes precedence over 1)
           3  usage error
         """;
 
@@ -88,7 +88,7 @@ internal static class ScanCommand
         }
 
         summary.Write(stderr, rows);
-        return summary.FailedFiles.Count > 0 ? InputUnreadable : rows.Count > 0 ? DetectionsFound : Clean;
+        return summary.FailedFiles.Count > 0 || summary.DamagedFiles > 0 ? InputUnreadable : rows.Count > 0 ? DetectionsFound : Clean;
     }
 
     private static ScanOptions Parse(string[] args)

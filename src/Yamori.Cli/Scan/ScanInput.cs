@@ -13,6 +13,17 @@ internal sealed class ScanInput : IDisposable
 
     public EvtxFile? Evtx { get; set; }
 
+    /// <summary>Why the file could not be read at all; null when it was read.</summary>
+    public string? Failure { get; set; }
+
+    /// <summary>Damage found while reading (file-level and per chunk), one line each.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>Some records could not be recovered.</summary>
+    public bool LostData { get; set; }
+
+    public long Events { get; set; }
+
     public void Dispose() => Evtx?.Dispose();
 
     /// <summary>Expands files and folders (recursively) into scan inputs; returns what it could not read.</summary>

@@ -20,6 +20,9 @@ public sealed class ScanSummary
 
     public List<(string File, string Reason)> FailedFiles { get; } = [];
 
+    /// <summary>Files that were read, but from which the decoder could not recover every record.</summary>
+    public int DamagedFiles { get; set; }
+
     /// <summary>Damage found inside otherwise readable files (bad checksums, skipped records).</summary>
     public List<(string File, string Problem)> Warnings { get; } = [];
 
@@ -66,6 +69,11 @@ public sealed class ScanSummary
         w.WriteLine($"detections: {rows.Count:N0}" + (rows.Count == 0 ? string.Empty : " (" + string.Join(", ", byLevel.Select(kv => $"{kv.Key.ToSigma()} {kv.Value}")) + ")"));
         WriteTop(w, "top rules", byRule);
         WriteTop(w, "top hosts", byHost);
+        if (DamagedFiles > 0)
+        {
+            w.WriteLine($"files with records that could not be recovered: {DamagedFiles}");
+        }
+
         foreach ((string file, string problem) in Warnings)
         {
             w.WriteLine($"damaged: {file}: {problem}");

@@ -80,19 +80,14 @@ internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWrite
                 continue;
             }
 
-            if (input.Evtx.Header is null)
-            {
-                string why = input.Evtx.Diagnostics.Count > 0 ? input.Evtx.Diagnostics[0].Message : "not an EVTX file";
-                summary.FailedFiles.Add((input.Path, why));
-                stderr.WriteLine($"yamori scan: {input.Path}: {why}");
-                continue;
-            }
-
+            // Without a valid file header the decoder still looks for intact chunks (a damaged or
+            // carved log); only when none yields a record is the file reported as not EVTX.
             foreach (EvtxDiagnostic d in input.Evtx.Diagnostics)
             {
                 if (d.Severity != EvtxSeverity.Info)
                 {
-                    summary.Warnings.Add((input.Path, d.ToString()));
+                    input.Problems.Add(d.ToString());
+                    input.LostData |= LosesData(d);
                 }
             }
 
@@ -110,25 +105,45 @@ internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWrite
     {
         var rows = new List<TimelineRow>();
         var observations = new List<Observation>();
-        var failed = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < results.Length; i++)
         {
             UnitResult r = results[i];
+            ScanInput input = units[i].Input;
             summary.Events += r.Events;
             summary.Observe(r.First);
             summary.Observe(r.Last);
             rows.AddRange(r.Rows);
             observations.AddRange(r.Observations);
-            if (r.Failure is { } why && failed.Add(units[i].Input.Path))
+            input.Events += r.Records;
+            input.Failure ??= r.Failure;
+            input.Problems.AddRange(r.Warnings);
+            input.LostData |= r.LostData;
+        }
+
+        foreach (ScanInput input in inputs)
+        {
+            if (input.Failure is null && input.IsEvtx && input.Evtx?.Header is null && input.Events == 0)
             {
-                summary.FailedFiles.Add((units[i].Input.Path, why));
-                stderr.WriteLine($"yamori scan: {units[i].Input.Path}: {why}");
+                input.Failure = "not an EVTX file (no ElfFile signature and no readable chunk)";
+                input.Problems.Clear();
             }
 
-            foreach (string w in r.Warnings)
+            if (input.Failure is { } why)
             {
-                summary.Warnings.Add((units[i].Input.Path, w));
-                stderr.WriteLine($"yamori scan: {units[i].Input.Path}: {w}");
+                summary.FailedFiles.Add((input.Path, why));
+                stderr.WriteLine($"yamori scan: {input.Path}: {why}");
+                continue;
+            }
+
+            foreach (string problem in input.Problems)
+            {
+                summary.Warnings.Add((input.Path, problem));
+                stderr.WriteLine($"yamori scan: {input.Path}: {problem}");
+            }
+
+            if (input.LostData)
+            {
+                summary.DamagedFiles++;
             }
         }
 
@@ -194,6 +209,11 @@ internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWrite
         return new CorrelationEngine(engine.Rules.Correlations, CorrelationEngine.CreateResolver(targets));
     }
 
+    /// <summary>Diagnostics that mean records were lost, not merely that a checksum or flag looked wrong.</summary>
+    internal static bool LosesData(EvtxDiagnostic d) =>
+        d.Kind is not (EvtxDiagnosticKind.FileHeaderInvalid or EvtxDiagnosticKind.FileHeaderChecksum) &&
+        (d.Severity == EvtxSeverity.Error || d.Kind is EvtxDiagnosticKind.FileTruncated or EvtxDiagnosticKind.RecordsMissing);
+
     internal sealed record WorkUnit(ScanInput Input, int Chunk, bool LastChunkOfFile);
 
     /// <summary>A match of a rule that a correlation references, kept (with a copy of the event) until the ordered correlation pass.</summary>
@@ -214,5 +234,11 @@ internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWrite
         public List<string> Warnings { get; } = [];
 
         public string? Failure { get; set; }
+
+        /// <summary>Records decoded, before the time filter (to tell an empty log from a foreign file).</summary>
+        public long Records { get; set; }
+
+        /// <summary>The decoder skipped something it could not read.</summary>
+        public bool LostData { get; set; }
     }
 }

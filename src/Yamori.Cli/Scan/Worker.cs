@@ -43,9 +43,11 @@ internal sealed class Worker(MatchSession session, CorrelationEngine? correlatio
             if (d.Severity != EvtxSeverity.Info)
             {
                 result.Warnings.Add(d.ToString());
+                result.LostData |= Scanner.LosesData(d);
             }
         }
 
+        result.Records += chunk.Records.Count;
         foreach (EvtxRecord record in chunk.Records)
         {
             _event.Clear();
@@ -63,6 +65,7 @@ internal sealed class Worker(MatchSession session, CorrelationEngine? correlatio
         foreach (FlatEvent e in JsonEventReader.ReadAll(File.ReadAllBytes(unit.Input.Path)))
         {
             n++;
+            result.Records++;
             Match(e, options, result, unit.Input.Path, n.ToString(CultureInfo.InvariantCulture));
         }
     }
