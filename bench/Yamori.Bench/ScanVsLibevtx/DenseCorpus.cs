@@ -12,8 +12,7 @@ namespace Yamori.Bench.ScanVsLibevtx;
 /// covers); the rest are benign variants in an endpoint's proportions (Sysmon process creation, file,
 /// registry, image load, process access, network, DNS; Security logons and process creation), with
 /// images, command lines, users, hosts and times drawn from one seeded <see cref="Random"/>.
-/// The content is a function of the seed and the regression data; only the template GUIDs, which the
-/// test writer draws with <see cref="Guid.NewGuid"/> and no renderer shows, differ between runs.
+/// The bytes are a function of the seed and the regression data: the same run twice writes the same files.
 /// </summary>
 internal static class DenseCorpus
 {

@@ -215,7 +215,8 @@ internal sealed class ChunkBuilder
             def = _b.Count + 4;
             U32((uint)def);
             U32(0);
-            _b.AddRange(Guid.NewGuid().ToByteArray());
+            // A template id derived from its position keeps generated files byte-for-byte reproducible.
+            _b.AddRange(new Guid(def, (short)_templates.Count, 0, 0, 0, 0, 0, 0, 0, 0, 1).ToByteArray());
             int sizePos = U32(0);
             int dataStart = _b.Count;
             Bytes(0x0f, 0x01, 0x01, 0x00);
