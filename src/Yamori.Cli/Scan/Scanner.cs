@@ -16,7 +16,7 @@ namespace Yamori.Cli.Scan;
 /// </summary>
 internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWriter stderr)
 {
-    private readonly CorrelationEngine? _correlations = NewCorrelationEngine(engine);
+    private readonly CorrelationEngine? _correlations = engine.Rules.CreateCorrelationEngine();
 
     public ScanProgress Progress { get; } = new();
 
@@ -195,18 +195,6 @@ internal sealed class Scanner(SigmaEngine engine, ScanOptions options, TextWrite
                 IsCorrelation = true,
             });
         }
-    }
-
-    private static CorrelationEngine? NewCorrelationEngine(SigmaEngine engine)
-    {
-        if (engine.Rules.Correlations.Count == 0)
-        {
-            return null;
-        }
-
-        var targets = new List<SigmaRuleBase>(engine.Rules.Rules);
-        targets.AddRange(engine.Rules.Correlations);
-        return new CorrelationEngine(engine.Rules.Correlations, CorrelationEngine.CreateResolver(targets));
     }
 
     /// <summary>Diagnostics that mean records were lost, not merely that a checksum or flag looked wrong.</summary>

@@ -18,13 +18,7 @@ public sealed class DetectionPipeline
     public DetectionPipeline(SigmaEngine engine, CorrelationOptions? options = null)
     {
         _session = engine.CreateSession();
-        if (engine.Rules.Correlations.Count > 0)
-        {
-            var targets = new List<SigmaRuleBase>(engine.Rules.Rules.Count + engine.Rules.Correlations.Count);
-            targets.AddRange(engine.Rules.Rules);
-            targets.AddRange(engine.Rules.Correlations);
-            _correlations = new CorrelationEngine(engine.Rules.Correlations, CorrelationEngine.CreateResolver(targets), options);
-        }
+        _correlations = engine.Rules.CreateCorrelationEngine(options);
     }
 
     public MatchSession Session => _session;

@@ -189,14 +189,13 @@ public static class RuleLoader
 
         // The correlation engine resolves references (by id or name), cycles and aliases; a probe
         // instance reports what is wrong, and only the correlations it accepted are kept.
-        var targets = new List<Rules.SigmaRuleBase>(good.Count + correlations.Count);
+        var goodRules = new List<SigmaRule>(good.Count);
         foreach (CompiledRule c in good)
         {
-            targets.Add(c.Rule);
+            goodRules.Add(c.Rule);
         }
 
-        targets.AddRange(correlations);
-        var probe = new CorrelationEngine(correlations, CorrelationEngine.CreateResolver(targets));
+        CorrelationEngine probe = RuleSet.CreateCorrelationEngine(goodRules, correlations);
         errors.AddRange(probe.Errors);
         var goodCorrelations = new List<CorrelationRule>(probe.Correlations);
         var report = new LoadReport

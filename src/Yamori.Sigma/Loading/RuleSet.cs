@@ -65,6 +65,21 @@ public sealed class RuleSet
         }
     }
 
+    /// <summary>
+    /// A fresh correlation engine over this set's correlations (their references resolved among its
+    /// rules and correlations), or null when the set has none. Engines hold stream state: one per stream.
+    /// </summary>
+    public CorrelationEngine? CreateCorrelationEngine(CorrelationOptions? options = null) =>
+        Correlations.Count == 0 ? null : CreateCorrelationEngine(Rules, Correlations, options);
+
+    internal static CorrelationEngine CreateCorrelationEngine(IReadOnlyList<SigmaRule> rules, IReadOnlyList<CorrelationRule> correlations, CorrelationOptions? options = null)
+    {
+        var targets = new List<SigmaRuleBase>(rules.Count + correlations.Count);
+        targets.AddRange(rules);
+        targets.AddRange(correlations);
+        return new CorrelationEngine(correlations, CorrelationEngine.CreateResolver(targets), options);
+    }
+
     /// <summary>Errors of the load (parse, compile and reference errors), for convenience.</summary>
     public IReadOnlyList<RuleError> Errors => Report.Errors;
 }
