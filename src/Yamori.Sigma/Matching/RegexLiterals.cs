@@ -187,6 +187,10 @@ internal static class RegexLiterals
     private static string? Longer(string? best, StringBuilder run) =>
         run.Length > (best?.Length ?? 0) ? run.ToString() : best;
 
+    /// <summary>
+    /// Skips a character class. Nested brackets (.NET subtraction <c>[a-z-[aeiou]]</c>, POSIX
+    /// <c>[[:alpha:]]</c>) are counted; a class that never closes makes the caller give up.
+    /// </summary>
     private static int SkipClass(string p, int i)
     {
         int j = i + 1;
@@ -200,13 +204,18 @@ internal static class RegexLiterals
             j++;
         }
 
+        int depth = 1;
         for (; j < p.Length; j++)
         {
             if (p[j] == '\\')
             {
                 j++;
             }
-            else if (p[j] == ']')
+            else if (p[j] == '[')
+            {
+                depth++;
+            }
+            else if (p[j] == ']' && --depth == 0)
             {
                 return j + 1;
             }

@@ -14,6 +14,8 @@ public sealed class RegexLiteralsTests
     [InlineData(@"ab{2}cd", new[] { "ab" })] // b is required at least twice: "ab" is in every match
     [InlineData(@"colou?r\.exe", new[] { "r.exe" })]
     [InlineData(@"abc+def", new[] { "abc" })]
+    [InlineData(@"[a-z-[aeiou]]xyz", new[] { "xyz" })]
+    [InlineData(@"[[:alpha:]]+\.exe", new[] { ".exe" })]
     public void Names_text_every_match_contains(string pattern, string[] expected)
     {
         Assert.Equal(expected, RegexLiterals.Required(pattern));
@@ -25,6 +27,8 @@ public sealed class RegexLiteralsTests
     [InlineData(@"(abc)+")] // literal only inside a group: groups are skipped
     [InlineData(@"(?x) a b c")] // whitespace is not literal under (?x)
     [InlineData(@"x")] // too short to filter anything
+    [InlineData(@"[a-z-[aeiou]]")] // class subtraction: the inner ']' is not a literal
+    [InlineData(@"[[]ab")] // a class that never closes: give up rather than guess
     public void Names_nothing_when_unsure(string pattern)
     {
         Assert.Null(RegexLiterals.Required(pattern));
