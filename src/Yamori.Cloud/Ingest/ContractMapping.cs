@@ -111,6 +111,7 @@ public static class ContractMapping
                     IngestRejectReason.TooManyEvents => Wire.RejectReason.TooManyEvents,
                     IngestRejectReason.TooLarge => Wire.RejectReason.TooLarge,
                     IngestRejectReason.InvalidSequence => Wire.RejectReason.InvalidSequence,
+                    IngestRejectReason.Malformed => Wire.RejectReason.Malformed,
                     _ => Wire.RejectReason.Unspecified,
                 },
                 Message = result.Message ?? "",

@@ -36,6 +36,9 @@ public enum IngestRejectReason
 
     /// <summary>The device id is bound to another tenant.</summary>
     TenantMismatch = 4,
+
+    /// <summary>Not readable as telemetry (an event without time, a field without name or value).</summary>
+    Malformed = 5,
 }
 
 /// <summary>The answer to one batch.</summary>

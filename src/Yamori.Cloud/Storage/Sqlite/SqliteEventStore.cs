@@ -87,7 +87,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
                 {
                     if (state.Dirty)
                     {
-                        Run(_upsertStream, device.ToBlob(), state.Tenant.ToBlob(), (long)state.Watermark, now.UtcTicks);
+                        _upsertStream.Run(device.ToBlob(), state.Tenant.ToBlob(), (long)state.Watermark, now.UtcTicks);
                     }
                 }
 
@@ -270,7 +270,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             if (sequence > state.Watermark + 1)
             {
                 newGap = new IntegrityGap(tenant, batch.Device, state.Watermark + 1, sequence - 1, now);
-                Run(_insertGap, tenant.ToBlob(), batch.Device.ToBlob(), (long)newGap.FirstMissing, (long)newGap.LastMissing, now.UtcTicks);
+                _insertGap.Run(tenant.ToBlob(), batch.Device.ToBlob(), (long)newGap.FirstMissing, (long)newGap.LastMissing, now.UtcTicks);
             }
 
             state.Watermark = sequence;
@@ -315,7 +315,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         ulong first;
         ulong last;
         long detected;
-        SetParameters(_selectGap, tenant.ToBlob(), device.ToBlob(), (long)sequence);
+        _selectGap.SetParameters(tenant.ToBlob(), device.ToBlob(), (long)sequence);
         using (SqliteDataReader reader = _selectGap.ExecuteReader())
         {
             if (!reader.Read())
@@ -326,15 +326,15 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             (id, first, last, detected) = (reader.GetInt64(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2), reader.GetInt64(3));
         }
 
-        Run(_deleteGap, id);
+        _deleteGap.Run(id);
         if (first < sequence)
         {
-            Run(_insertGap, tenant.ToBlob(), device.ToBlob(), (long)first, (long)(sequence - 1), detected);
+            _insertGap.Run(tenant.ToBlob(), device.ToBlob(), (long)first, (long)(sequence - 1), detected);
         }
 
         if (sequence < last)
         {
-            Run(_insertGap, tenant.ToBlob(), device.ToBlob(), (long)(sequence + 1), (long)last, detected);
+            _insertGap.Run(tenant.ToBlob(), device.ToBlob(), (long)(sequence + 1), (long)last, detected);
         }
 
         return true;
@@ -347,7 +347,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             return state;
         }
 
-        SetParameters(_selectStream, device.ToBlob());
+        _selectStream.SetParameters(device.ToBlob());
         using (SqliteDataReader reader = _selectStream.ExecuteReader())
         {
             state = reader.Read()
@@ -378,20 +378,6 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         {
             cmd.Transaction = tx;
         }
-    }
-
-    private static void SetParameters(SqliteCommand cmd, params object[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            cmd.Parameters[i].Value = values[i];
-        }
-    }
-
-    private static void Run(SqliteCommand cmd, params object[] values)
-    {
-        SetParameters(cmd, values);
-        cmd.ExecuteNonQuery();
     }
 
     private sealed class StreamState(TenantId tenant, ulong watermark)

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yamori.Cloud.Storage;
+using Yamori.Cloud.Tenancy;
+using Yamori.Contracts.Agent.V1;
+
+namespace Yamori.Cloud.Ingest;
+
+/// <summary>Per-stream settings announced to agents.</summary>
+public sealed record AgentStreamOptions
+{
+    /// <summary>Batches an agent may have unacknowledged; the stream stops reading beyond that.</summary>
+    public int MaxInFlightPerDevice { get; init; } = 8;
+}
+
+/// <summary>
+/// The cloud side of <c>AgentChannel.Connect</c>, independent of the host: the gRPC service
+/// resolves tenant and device from the client certificate and hands the two streams here.
+/// On connect it sends the device's watermark (so the agent knows where to resume) and the limits;
+/// then batches go through the <see cref="IngestPipeline"/> pipelined up to the in-flight window,
+/// and acks go back in order, each after its durable commit. A newer stream of the same device
+/// ends the older one first, so two streams never interleave one device's batches.
+/// </summary>
+public sealed class AgentStreamService(
+    IngestPipeline pipeline,
+    IEventStore store,
+    ITenancyStore? tenancy = null,
+    AgentStreamOptions? options = null,
+    TimeProvider? time = null,
+    ILogger<AgentStreamService>? logger = null)
+{
+    private readonly AgentStreamOptions _options = options ?? new AgentStreamOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
+    private readonly ConcurrentDictionary<DeviceId, Session> _sessions = new();
+
+    /// <summary>Devices with an open stream.</summary>
+    public int ConnectedDevices => _sessions.Count;
+
+    /// <summary>Serves one stream until the agent closes it, the call is cancelled, or a newer stream replaces it.</summary>
+    /// <exception cref="RpcException">Aborted: a newer stream of this device took over.</exception>
+    public async Task RunAsync(
+        TenantScope scope,
+        DeviceId device,
+        IAsyncStreamReader<AgentMessage> requests,
+        IAsyncStreamWriter<CloudMessage> responses,
+        CancellationToken cancellationToken)
+    {
+        scope.RequireSingle();
+        using var session = new Session(cancellationToken);
+        Session? previous = null;
+        _sessions.AddOrUpdate(device, session, (_, old) =>
+        {
+            previous = old;
+            return session;
+        });
+        try
+        {
+            if (previous is not null)
+            {
+                previous.Supersede();
+                await previous.Finished.Task.WaitAsync(session.Token);
+            }
+
+            await ServeAsync(scope, device, requests, responses, session.Token);
+        }
+        catch (OperationCanceledException) when (session.Superseded)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, "superseded by a newer stream of this device"));
+        }
+        finally
+        {
+            _sessions.TryRemove(KeyValuePair.Create(device, session));
+            session.Finished.TrySetResult();
+        }
+    }
+
+    private async Task ServeAsync(
+        TenantScope scope,
+        DeviceId device,
+        IAsyncStreamReader<AgentMessage> requests,
+        IAsyncStreamWriter<CloudMessage> responses,
+        CancellationToken ct)
+    {
+        // gRPC allows one write at a time: everything goes through this outbox.
+        Channel<CloudMessage> outbox = Channel.CreateUnbounded<CloudMessage>(new() { SingleReader = true });
+        Channel<(ulong Sequence, Task<IngestResult> Result)> acks = Channel.CreateUnbounded<(ulong, Task<IngestResult>)>(new() { SingleReader = true, SingleWriter = true });
+        using var window = new SemaphoreSlim(_options.MaxInFlightPerDevice, _options.MaxInFlightPerDevice);
+
+        Task writer = Task.Run(
+            async () =>
+            {
+                await foreach (CloudMessage message in outbox.Reader.ReadAllAsync(ct))
+                {
+                    // WriteAsync(message, ct) is optional in Grpc.Core.Api; a broken call fails the write anyway.
+                    await responses.WriteAsync(message);
+                }
+            },
+            ct);
+        Task acker = Task.Run(
+            async () =>
+            {
+                // In sequence order, so the agent sees its acks ascend.
+                await foreach ((ulong sequence, Task<IngestResult> result) in acks.Reader.ReadAllAsync(ct))
+                {
+                    outbox.Writer.TryWrite(ContractMapping.ToCloudMessage(await result, sequence));
+                    window.Release();
+                }
+            },
+            ct);
+
+        try
+        {
+            outbox.Writer.TryWrite(new CloudMessage { Ack = new Ack { Sequence = await store.GetWatermarkAsync(scope, device, ct) } });
+            outbox.Writer.TryWrite(ContractMapping.ToFlowControl(pipeline.Options, _options.MaxInFlightPerDevice, paused: false));
+
+            while (await requests.MoveNext(ct))
+            {
+                AgentMessage message = requests.Current;
+                switch (message.BodyCase)
+                {
+                    case AgentMessage.BodyOneofCase.Batch:
+                        // Not reading further while the window is full is the agent's backpressure.
+                        await window.WaitAsync(ct);
+                        acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, ct)));
+                        break;
+                    case AgentMessage.BodyOneofCase.Heartbeat when tenancy is not null:
+                        await tenancy.RecordHeartbeatAsync(scope, device, _time.GetUtcNow(), message.Heartbeat.AgentVersion, DeviceHealth.Healthy, ct);
+                        break;
+                    default:
+                        // Command results arrive with response orchestration (a later slice of issue 4).
+                        break;
+                }
+            }
+
+            acks.Writer.TryComplete();
+            await acker;
+            outbox.Writer.TryComplete();
+            await writer;
+        }
+        finally
+        {
+            acks.Writer.TryComplete();
+            outbox.Writer.TryComplete();
+            await Task.WhenAll(acker, writer).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private Task<IngestResult> Submit(TenantScope scope, DeviceId device, EventBatch batch, CancellationToken ct)
+    {
+        IngestBatch ingest;
+        try
+        {
+            ingest = ContractMapping.ToIngestBatch(batch, scope, device);
+        }
+        catch (MalformedBatchException ex)
+        {
+            IngestLog.BatchRejected(_logger, batch.Sequence, device, IngestRejectReason.Malformed, ex.Message);
+            return Task.FromResult(IngestResult.Rejected(IngestRejectReason.Malformed, ex.Message));
+        }
+
+        // Called in stream order; the pipeline keeps this device's batches in that order.
+        return pipeline.SubmitAsync(ingest, ct).AsTask();
+    }
+
+    private sealed class Session(CancellationToken outer) : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        private readonly Lock _lock = new();
+        private bool _disposed;
+
+        public CancellationToken Token => _cts.Token;
+
+        public bool Superseded { get; private set; }
+
+        public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Supersede()
+        {
+            lock (_lock)
+            {
+                Superseded = true;
+                if (!_disposed)
+                {
+                    _cts.Cancel();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+                _cts.Dispose();
+            }
+        }
+    }
+}
