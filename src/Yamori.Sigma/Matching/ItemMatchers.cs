@@ -17,19 +17,24 @@ internal abstract class Matcher
 /// <summary>A disjunction of (field slot, literal) pairs that a match implies.</summary>
 internal sealed record Necessity(IReadOnlyList<(int Slot, string Literal)> Alternatives)
 {
-    /// <summary>How selective the set is: its shortest literal (longer literals trigger less often).</summary>
-    public int Score
-    {
-        get
-        {
-            int min = int.MaxValue;
-            foreach ((_, string lit) in Alternatives)
-            {
-                min = Math.Min(min, lit.Length);
-            }
+    /// <summary>
+    /// How selective the set is: its weakest literal's length (longer literals trigger less often),
+    /// and 0 when some literal occurs in common benign text (it would trigger on most events).
+    /// Computed once: it is read while the compiler picks among an AND's children.
+    /// </summary>
+    public int Score => _score ??= ComputeScore();
 
-            return Alternatives.Count == 0 ? 0 : min;
+    private int? _score;
+
+    private int ComputeScore()
+    {
+        int min = int.MaxValue;
+        foreach ((_, string lit) in Alternatives)
+        {
+            min = Math.Min(min, CommonText.Contains(lit) ? 0 : lit.Length);
         }
+
+        return Alternatives.Count == 0 ? 0 : min;
     }
 
     public static Necessity? Best(Necessity? a, Necessity? b) =>
