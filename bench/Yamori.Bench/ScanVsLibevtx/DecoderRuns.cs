@@ -52,45 +52,28 @@ internal static class DecoderRuns
     }
 
     /// <summary>Every chunk of every file as one work list on <paramref name="threads"/> threads: how <c>yamori scan</c> schedules.</summary>
-    public static long ChunksParallel(IReadOnlyList<string> files, int threads)
-    {
-        var opened = files.Select(EvtxFile.Open).ToList();
-        try
-        {
-            var units = new List<(EvtxFile File, int Chunk)>();
-            foreach (EvtxFile f in opened)
-            {
-                for (int c = 0; c < Math.Max(1, f.ChunkSlotCount); c++)
-                {
-                    units.Add((f, c));
-                }
-            }
-
-            long n = 0;
-            Parallel.For(
-                0,
-                units.Count,
-                new ParallelOptions { MaxDegreeOfParallelism = threads },
-                () => 0L,
-                (i, _, local) => local + units[i].File.DecodeChunk(units[i].Chunk).Records.Count,
-                local => Interlocked.Add(ref n, local));
-            return n;
-        }
-        finally
-        {
-            foreach (EvtxFile f in opened)
-            {
-                f.Dispose();
-            }
-        }
-    }
+    public static long ChunksParallel(IReadOnlyList<string> files, int threads) =>
+        OverChunks(files, threads, static () => 0, static (chunk, _) => chunk.Records.Count);
 
     /// <summary>
     /// As <see cref="ChunksParallel"/>, plus <see cref="EvtxRecord.Fill"/> into a reused <see cref="FlatEvent"/>:
     /// everything <c>yamori scan</c> does per event before the rules run. Not the decoder alone; it splits
     /// the scan's time into reading events and matching them.
     /// </summary>
-    public static long ChunksParallelFill(IReadOnlyList<string> files, int threads)
+    public static long ChunksParallelFill(IReadOnlyList<string> files, int threads) =>
+        OverChunks(files, threads, static () => new FlatEvent(), static (chunk, e) =>
+        {
+            foreach (EvtxRecord r in chunk.Records)
+            {
+                e.Clear();
+                r.Fill(e);
+            }
+
+            return chunk.Records.Count;
+        });
+
+    /// <summary>Decodes every chunk of every file on <paramref name="threads"/> threads; <paramref name="perChunk"/> returns records handled.</summary>
+    private static long OverChunks<TState>(IReadOnlyList<string> files, int threads, Func<TState> newState, Func<EvtxChunk, TState, long> perChunk)
     {
         var opened = files.Select(EvtxFile.Open).ToList();
         try
@@ -109,18 +92,8 @@ internal static class DecoderRuns
                 0,
                 units.Count,
                 new ParallelOptions { MaxDegreeOfParallelism = threads },
-                () => (Count: 0L, Event: new FlatEvent()),
-                (i, _, local) =>
-                {
-                    foreach (EvtxRecord r in units[i].File.DecodeChunk(units[i].Chunk).Records)
-                    {
-                        local.Event.Clear();
-                        r.Fill(local.Event);
-                        local.Count++;
-                    }
-
-                    return local;
-                },
+                () => (Count: 0L, State: newState()),
+                (i, _, local) => (local.Count + perChunk(units[i].File.DecodeChunk(units[i].Chunk), local.State), local.State),
                 local => Interlocked.Add(ref n, local.Count));
             return n;
         }
