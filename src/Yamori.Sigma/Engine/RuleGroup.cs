@@ -1,6 +1,5 @@
 using Yamori.Sigma.Matching;
 
-
 namespace Yamori.Sigma.Engine;
 
 /// <summary>A rule of a group, with the field names it reads on this group's events (renames applied).</summary>
