@@ -89,7 +89,10 @@ public sealed class CloudCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(san.Build(critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, true, false));
-        return request.Create(_certificate, notBefore, notAfter, NewSerial());
+
+        // The generator overload: the issuer-certificate one refuses an RSA subject under an EC issuer.
+        using ECDsa caKey = _certificate.GetECDsaPrivateKey()!;
+        return request.Create(_certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, NewSerial());
     }
 
     public void Dispose() => _certificate.Dispose();
