@@ -34,7 +34,10 @@ public sealed class CloudCertificateAuthority : IDisposable
 
     private CloudCertificateAuthority(X509Certificate2 certificateWithKey) => _certificate = certificateWithKey;
 
-    /// <summary>The root certificate (public part only), for trust stores and the chain handed to agents.</summary>
+    /// <summary>
+    /// The root certificate (public part only), for trust stores and the chain handed to agents. A new
+    /// instance each time, so no caller can dispose the CA's own copy; the caller disposes it.
+    /// </summary>
     public X509Certificate2 Certificate => X509CertificateLoader.LoadCertificate(_certificate.RawData);
 
     /// <summary>PEM of the root certificate.</summary>
