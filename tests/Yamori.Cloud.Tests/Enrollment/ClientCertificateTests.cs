@@ -221,6 +221,29 @@ public sealed class ClientCertificateTests : IDisposable
         Assert.Contains("2 urn:yamori: URIs", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_certificate_of_our_CA_without_the_clientAuth_EKU_is_refused()
+    {
+        (EnrollmentResult enrolled, X509Certificate2 genuine) = await _f.EnrollInA();
+        genuine.Dispose();
+
+        // Sign with the CA's real key, read back from its files, as a server certificate would be.
+        CertificateAuthorityFiles files = CertificateAuthorityFiles.In(_f.DataDirectory);
+        using ECDsa caKey = ECDsa.Create();
+        caKey.ImportFromEncryptedPem(File.ReadAllText(files.PrivateKey), File.ReadAllBytes(files.KeyEncryptionKey));
+        using ECDsa deviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=server", deviceKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new DeviceBinding(_f.A.Id, enrolled.Device!.Value).ToUri());
+        request.CertificateExtensions.Add(san.Build());
+        using X509Certificate2 root = _f.Authority.Certificate;
+        using X509Certificate2 serverOnly = request.Create(
+            root.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), Events.T0.AddDays(-1), Events.T0.AddDays(30), [9, 9, 9]);
+
+        Assert.Equal(CertificateRefusal.NotClientCertificate, (await _f.Validator.ValidateAsync(serverOnly)).Refusal);
+    }
+
     private X509Certificate2 Issue(DeviceBinding binding, DateTimeOffset notBefore)
     {
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
