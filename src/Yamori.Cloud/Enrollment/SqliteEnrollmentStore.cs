@@ -6,33 +6,10 @@ namespace Yamori.Cloud.Enrollment;
 
 /// <summary>
 /// <see cref="IEnrollmentTokenStore"/> and <see cref="IDeviceRevocationStore"/> on the embedded
-/// SQLite file. Low volume: a connection per call. The tables are created here, idempotently, so
-/// enrollment can land without a schema version bump; they move into <c>SqliteSchema</c> at its next version.
+/// SQLite file. Low volume: a connection per call. Tables: <c>Schema/V2Enrollment.cs</c>.
 /// </summary>
 public sealed class SqliteEnrollmentStore : IEnrollmentTokenStore, IDeviceRevocationStore
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS enrollment_tokens (
-            id BLOB PRIMARY KEY,
-            tenant_id BLOB NOT NULL REFERENCES tenants(id),
-            segment_id BLOB NOT NULL REFERENCES segments(id),
-            secret_sha256 BLOB NOT NULL UNIQUE,
-            created_ticks INTEGER NOT NULL,
-            expires_ticks INTEGER NOT NULL,
-            max_uses INTEGER NOT NULL,
-            uses_left INTEGER NOT NULL CHECK (uses_left >= 0),
-            created_by TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS ix_enrollment_tokens_tenant ON enrollment_tokens(tenant_id);
-
-        CREATE TABLE IF NOT EXISTS device_revocations (
-            device_id BLOB PRIMARY KEY,
-            tenant_id BLOB NOT NULL,
-            revoked_ticks INTEGER NOT NULL,
-            reason TEXT NOT NULL
-        ) WITHOUT ROWID;
-        """;
-
     private const string TokenColumns = "id, tenant_id, segment_id, created_ticks, expires_ticks, max_uses, uses_left, created_by";
 
     private readonly SqliteDatabase _database;
@@ -40,10 +17,6 @@ public sealed class SqliteEnrollmentStore : IEnrollmentTokenStore, IDeviceRevoca
     public SqliteEnrollmentStore(SqliteDatabase database)
     {
         _database = database;
-        using SqliteConnection connection = database.OpenConnection();
-        using SqliteCommand cmd = connection.CreateCommand();
-        cmd.CommandText = Schema;
-        cmd.ExecuteNonQuery();
     }
 
     public ValueTask CreateAsync(TenantScope scope, EnrollmentToken token, byte[] secretHash, CancellationToken cancellationToken = default)

@@ -10,7 +10,7 @@ namespace Yamori.Cloud.Storage.Sqlite;
 public sealed class SqliteDatabase
 {
     /// <summary>Schema version written to <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 1;
+    internal static int SchemaVersion => SqliteSchema.Latest;
 
     private readonly string _connectionString;
 

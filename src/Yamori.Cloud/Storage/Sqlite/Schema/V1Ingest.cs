@@ -1,13 +1,11 @@
-using Microsoft.Data.Sqlite;
-
 namespace Yamori.Cloud.Storage.Sqlite;
 
-/// <summary>Creates and upgrades the schema. Every table holding tenant data carries <c>tenant_id</c>.</summary>
-internal static class SqliteSchema
+/// <summary>Tenancy, devices, telemetry and integrity gaps.</summary>
+internal static partial class SqliteSchema
 {
     // Ids are 16-byte GUID blobs; times are UTC ticks (100 ns, as Windows event times), so nothing
     // is rounded on the way in.
-    private const string V1 = """
+    private const string V1Ingest = """
         CREATE TABLE tenants (
             id BLOB PRIMARY KEY,
             code TEXT NOT NULL UNIQUE,
@@ -77,40 +75,4 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_gaps_device ON integrity_gaps(tenant_id, device_id, first_missing);
         """;
-
-    public static void Apply(SqliteConnection connection, string path)
-    {
-        using SqliteCommand version = connection.CreateCommand();
-        version.CommandText = "PRAGMA user_version";
-        long current = (long)version.ExecuteScalar()!;
-        if (current > SqliteDatabase.SchemaVersion)
-        {
-            throw new StoreCorruptedException(
-                $"{path} has schema version {current}, newer than this Yamori ({SqliteDatabase.SchemaVersion}); it was left untouched");
-        }
-
-        if (current == SqliteDatabase.SchemaVersion)
-        {
-            return;
-        }
-
-        if (current == 0 && HasUserTables(connection))
-        {
-            throw new StoreCorruptedException($"{path} holds tables but no Yamori schema version; it was left untouched");
-        }
-
-        using SqliteTransaction tx = connection.BeginTransaction();
-        using SqliteCommand create = connection.CreateCommand();
-        create.Transaction = tx;
-        create.CommandText = V1 + $"\nPRAGMA user_version = {SqliteDatabase.SchemaVersion};";
-        create.ExecuteNonQuery();
-        tx.Commit();
-    }
-
-    private static bool HasUserTables(SqliteConnection connection)
-    {
-        using SqliteCommand cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
-        return (long)cmd.ExecuteScalar()! > 0;
-    }
 }
