@@ -7,8 +7,10 @@ namespace Yamori.Cloud.Enrollment;
 
 /// <summary>
 /// The cloud's own device CA: an ECDSA P-384 root, created on first start in the data directory and
-/// loaded on every later start. It signs only device client certificates, so the agent endpoint can
-/// trust exactly this root and nothing in the operating system's store.
+/// loaded on every later start. It signs device client certificates (clientAuth) and the cloud's own
+/// TLS server certificate (serverAuth, see CloudCertificateAuthority.Server.cs), so agents trust
+/// exactly this root for the server and the agent endpoint trusts exactly it for devices, never the
+/// operating system's store.
 /// </summary>
 /// <remarks>
 /// Threat model for the key at rest. Three files: the certificate (public), the private key as
@@ -22,7 +24,7 @@ namespace Yamori.Cloud.Enrollment;
 /// Damaged or partial files are refused and never overwritten: replacing the CA silently would
 /// orphan every enrolled device.
 /// </remarks>
-public sealed class CloudCertificateAuthority : IDisposable
+public sealed partial class CloudCertificateAuthority : IDisposable
 {
     /// <summary>Validity of the root; devices are re-enrolled long before it matters.</summary>
     public static readonly TimeSpan RootValidity = TimeSpan.FromDays(3652);

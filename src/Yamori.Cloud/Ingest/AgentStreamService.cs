@@ -40,6 +40,25 @@ public sealed class AgentStreamService(
     /// <summary>Devices with an open stream.</summary>
     public int ConnectedDevices => _sessions.Count;
 
+    /// <summary>True while <paramref name="device"/> has an open stream.</summary>
+    public bool IsConnected(DeviceId device) => _sessions.ContainsKey(device);
+
+    /// <summary>
+    /// Ends the device's open stream, if any, with <c>PermissionDenied</c> (a revoked device must not
+    /// keep a stream it opened before the revocation). Acks already owed are not sent; the agent
+    /// keeps those batches, and nothing it sent is half-stored.
+    /// </summary>
+    public bool Disconnect(DeviceId device, string reason)
+    {
+        if (!_sessions.TryGetValue(device, out Session? session))
+        {
+            return false;
+        }
+
+        session.End(reason);
+        return true;
+    }
+
     /// <summary>Serves one stream until the agent closes it, the call is cancelled, or a newer stream replaces it.</summary>
     /// <exception cref="RpcException">Aborted: a newer stream of this device took over.</exception>
     public async Task RunAsync(
@@ -70,6 +89,10 @@ public sealed class AgentStreamService(
         catch (OperationCanceledException) when (session.Superseded)
         {
             throw new RpcException(new Status(StatusCode.Aborted, "superseded by a newer stream of this device"));
+        }
+        catch (OperationCanceledException) when (session.EndReason is { } reason)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
         }
         finally
         {
@@ -176,6 +199,8 @@ public sealed class AgentStreamService(
 
         public bool Superseded { get; private set; }
 
+        public string? EndReason { get; private set; }
+
         public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Supersede()
@@ -183,6 +208,18 @@ public sealed class AgentStreamService(
             lock (_lock)
             {
                 Superseded = true;
+                if (!_disposed)
+                {
+                    _cts.Cancel();
+                }
+            }
+        }
+
+        public void End(string reason)
+        {
+            lock (_lock)
+            {
+                EndReason ??= reason;
                 if (!_disposed)
                 {
                     _cts.Cancel();

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Ingest;
+using Yamori.Cloud.Storage;
+using Yamori.Cloud.Storage.Sqlite;
+using Yamori.Cloud.Tenancy;
+using Yamori.Server.Agents;
+
+namespace Yamori.Server.Hosting;
+
+/// <summary>Registers the cloud's stores and services and configures the two listeners.</summary>
+public static class CloudServices
+{
+    private const string DatabaseFile = "yamori.db";
+
+    /// <summary>
+    /// Opens the database and the CA now rather than on first use, so that a damaged file stops
+    /// start-up with its own message instead of failing the first request.
+    /// </summary>
+    public static WebApplicationBuilder AddYamoriCloud(this WebApplicationBuilder builder, ServerOptions options)
+    {
+        Directory.CreateDirectory(options.DataDirectory);
+        TimeProvider time = TimeProvider.System;
+        SqliteDatabase database = SqliteDatabase.Open(Path.Combine(options.DataDirectory, DatabaseFile));
+        CloudCertificateAuthority authority = CloudCertificateAuthority.OpenOrCreate(options.DataDirectory, time);
+
+        IServiceCollection services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(time);
+        services.AddSingleton(database);
+        services.AddSingleton(authority);
+        services.AddSingleton<ITenancyStore, SqliteTenancyStore>();
+        services.AddSingleton<SqliteEventStore>(sp => new SqliteEventStore(database, time));
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<SqliteEventStore>());
+        services.AddSingleton<SqliteEnrollmentStore>();
+        services.AddSingleton<IEnrollmentTokenStore>(sp => sp.GetRequiredService<SqliteEnrollmentStore>());
+        services.AddSingleton<IDeviceRevocationStore>(sp => sp.GetRequiredService<SqliteEnrollmentStore>());
+        services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<CertificateValidator>();
+        services.AddSingleton<DeviceRevoker>();
+        services.AddSingleton<IEventSink>(NullEventSink.Instance);
+        services.AddSingleton(new IngestOptions());
+        services.AddSingleton<IngestPipeline>();
+        services.AddSingleton(new AgentStreamOptions());
+        services.AddSingleton<AgentStreamService>();
+        services.AddSingleton<IAgentRefusalRecorder, LoggingRefusalRecorder>();
+        services.AddGrpc(grpc =>
+        {
+            // A batch is at most MaxBatchBytes of events plus framing; anything bigger is hostile.
+            grpc.MaxReceiveMessageSize = new IngestOptions().MaxBatchBytes + (64 << 10);
+            grpc.EnableDetailedErrors = false;
+        });
+        services.AddProblemDetails();
+        var listeners = new Listeners();
+        services.AddSingleton(listeners);
+
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var certificate = authority.IssueServerCertificate(options.ServerNames, [options.ApiEndpoint.Address, options.AgentEndpoint.Address], time.GetUtcNow(), TimeSpan.FromDays(90));
+            kestrel.Listen(options.ApiEndpoint, listen =>
+            {
+                listeners.Api = listen;
+                listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate });
+            });
+            kestrel.Listen(options.AgentEndpoint, listen =>
+            {
+                listeners.Agent = listen;
+                AgentListener.Configure(listen, new HttpsConnectionAdapterOptions { ServerCertificate = certificate });
+            });
+        });
+        return builder;
+    }
+}
+
+/// <summary>The two listeners; after start their endpoints carry the bound ports (port 0 in tests).</summary>
+public sealed class Listeners
+{
+    internal ListenOptions? Api { get; set; }
+
+    internal ListenOptions? Agent { get; set; }
+
+    public Uri ApiUri => ToUri(Api);
+
+    public Uri AgentUri => ToUri(Agent);
+
+    private static Uri ToUri(ListenOptions? listen) =>
+        listen?.IPEndPoint is { } ep ? new Uri($"https://{ep}/") : throw new InvalidOperationException("the server has not started");
+}

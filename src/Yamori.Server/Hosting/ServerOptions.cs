@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace Yamori.Server.Hosting;
+
+/// <summary>How <c>yamori up</c> runs: where its data lives and where it listens.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The data directory: database, CA files, collected files. Created when absent.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>REST API, enrollment and (later) the console. TLS with the cloud's own server certificate; no client certificate.</summary>
+    public IPEndPoint ApiEndpoint { get; init; } = new(IPAddress.Loopback, 8443);
+
+    /// <summary>The agents' gRPC stream. TLS that requires a device client certificate; HTTP/2 only.</summary>
+    public IPEndPoint AgentEndpoint { get; init; } = new(IPAddress.Loopback, 8444);
+
+    /// <summary>Host names agents and browsers use to reach this cloud; they go into the server certificate.</summary>
+    public IReadOnlyList<string> ServerNames { get; init; } = ["localhost"];
+
+    /// <summary>Create the demo prefecture (two towns with segments and enrollment tokens) on first start.</summary>
+    public bool Demo { get; init; }
+}
