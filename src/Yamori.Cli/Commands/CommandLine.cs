@@ -15,6 +15,8 @@ public static class CommandLine
               offline Sigma triage of .evtx and JSON logs: a timeline of detections and a summary (yamori scan --help)
           yamori evtx dump <files>... [--format jsonl|xml]
               print the decoded records of EVTX files
+          yamori up [--data DIR] [--demo] [--api ADDR:PORT] [--agent ADDR:PORT]
+              run the cloud (agent stream with mutual TLS, REST API) on the embedded database (yamori up --help)
           yamori demo [--sigmahq DIR]
               load every SigmaHQ rule and replay SigmaHQ's regression events through the engine
         """;
@@ -27,6 +29,8 @@ public static class CommandLine
             {
                 ["rules", "check", .. var rest] => RulesCheckCommand.Run(rest, stdout, stderr),
                 ["match", .. var rest] => await MatchCommand.RunAsync(rest, stdout, stderr),
+                ["up", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, UpCommand.Help),
+                ["up", .. var rest] => await UpCommand.RunAsync(rest, stdout, stderr),
                 ["demo", .. var rest] => DemoCommand.Run(rest, stdout, stderr),
                 ["scan", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, ScanCommand.Help),
                 ["scan", .. var rest] => ScanCommand.Run(rest, stdout, stderr),

@@ -20,6 +20,7 @@ public static class CloudEndpoints
             : next(http));
 
         app.MapGrpcService<AgentChannelEndpoint>();
+        app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", () => TypedResults.Ok("ok")).AllowAnonymous().ExcludeFromDescription();
 
         RouteGroupBuilder api = app.MapGroup("/api/v1");

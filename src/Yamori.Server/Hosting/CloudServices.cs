@@ -55,6 +55,7 @@ public static class CloudServices
             grpc.EnableDetailedErrors = false;
         });
         services.AddProblemDetails();
+        services.AddOpenApi("v1");
         var listeners = new Listeners();
         services.AddSingleton(listeners);
 

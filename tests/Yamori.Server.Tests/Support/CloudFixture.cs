@@ -40,7 +40,7 @@ public sealed class CloudFixture : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null)
+    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null, bool seed = true)
     {
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "yamori-server-tests", Guid.NewGuid().ToString("N"));
         var options = new ServerOptions
@@ -52,7 +52,11 @@ public sealed class CloudFixture : IAsyncDisposable
         WebApplication app = CloudServer.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
         var fixture = new CloudFixture(dataDirectory, app);
-        await fixture.SeedAsync();
+        if (seed)
+        {
+            await fixture.SeedAsync();
+        }
+
         return fixture;
     }
 

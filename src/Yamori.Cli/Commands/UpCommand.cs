@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Storage.Sqlite;
+using Yamori.Server;
+using Yamori.Server.Hosting;
+
+namespace Yamori.Cli.Commands;
+
+/// <summary><c>yamori up</c>: the whole cloud in one process on the embedded database.</summary>
+internal static class UpCommand
+{
+    public const string Help = """
+        usage: yamori up [--data DIR] [--demo] [--api ADDR:PORT] [--agent ADDR:PORT] [--name HOST]...
+
+          --data DIR         data directory (default: $XDG_DATA_HOME/yamori or ~/.local/share/yamori)
+          --demo             on first start, create a demo prefecture with two towns and enrollment tokens
+          --api ADDR:PORT    REST API and enrollment listener (default 127.0.0.1:8443)
+          --agent ADDR:PORT  agent stream listener, mutual TLS (default 127.0.0.1:8444)
+          --name HOST        a host name agents use to reach this cloud (repeatable; default localhost)
+
+        Stops on Ctrl+C or SIGTERM after committing what it acknowledged.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ServerOptions options = Parse(args);
+        WebApplication app;
+        try
+        {
+            app = CloudServer.Build(options);
+        }
+        catch (Exception ex) when (ex is StoreCorruptedException or CertificateAuthorityCorruptedException)
+        {
+            stderr.WriteLine($"yamori up: refusing to start: {ex.Message}");
+            return 3;
+        }
+
+        await using (app)
+        {
+            await app.StartAsync();
+            IReadOnlyList<DemoTown> demo = options.Demo ? await FirstStart.CreateDemoAsync(app.Services) : [];
+            Listeners listeners = app.Services.GetRequiredService<Listeners>();
+            PrintBanner(stdout, options, listeners, demo, app.Services.GetRequiredService<CloudCertificateAuthority>());
+            await app.WaitForShutdownAsync();
+        }
+
+        stdout.WriteLine("yamori up: stopped; everything acknowledged is committed.");
+        return 0;
+    }
+
+    private static void PrintBanner(TextWriter stdout, ServerOptions options, Listeners listeners, IReadOnlyList<DemoTown> demo, CloudCertificateAuthority authority)
+    {
+        using var ca = authority.Certificate;
+        stdout.WriteLine($"""
+            Yamori cloud is up.
+              data directory   {options.DataDirectory}
+              API              {listeners.ApiUri}api/v1/   (OpenAPI: {listeners.ApiUri}openapi/v1.json)
+              agent stream     {listeners.AgentUri}   (mutual TLS)
+              cloud CA         SHA-256 {ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}
+                               ({Path.Combine(options.DataDirectory, "ca")}; agents pin this fingerprint at enrollment)
+            """);
+        foreach (DemoTown town in demo)
+        {
+            stdout.WriteLine($"  demo town        {town.Name} ({town.Code}) tenant {town.Tenant}");
+            foreach (DemoToken token in town.Tokens)
+            {
+                stdout.WriteLine($"    enrollment token for {token.Segment} (100 uses, until {token.ExpiresAt:yyyy-MM-dd}): {token.Secret}");
+            }
+        }
+
+        if (demo.Count > 0)
+        {
+            stdout.WriteLine("  The tokens above are shown only now. Enroll an agent with:");
+            stdout.WriteLine($"    yamori-agent enroll --server {listeners.ApiUri} --token <token>");
+        }
+
+        stdout.WriteLine("Press Ctrl+C to stop.");
+    }
+
+    private static ServerOptions Parse(string[] args)
+    {
+        string? data = null;
+        bool demo = false;
+        IPEndPoint api = new(IPAddress.Loopback, 8443);
+        IPEndPoint agent = new(IPAddress.Loopback, 8444);
+        var names = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--data":
+                    data = Value(args, ref i);
+                    break;
+                case "--demo":
+                    demo = true;
+                    break;
+                case "--api":
+                    api = Endpoint(args, ref i);
+                    break;
+                case "--agent":
+                    agent = Endpoint(args, ref i);
+                    break;
+                case "--name":
+                    names.Add(Value(args, ref i));
+                    break;
+                default:
+                    throw new UsageException($"up: unknown option '{args[i]}'");
+            }
+        }
+
+        return new ServerOptions
+        {
+            DataDirectory = Path.GetFullPath(data ?? DefaultDataDirectory()),
+            Demo = demo,
+            ApiEndpoint = api,
+            AgentEndpoint = agent,
+            ServerNames = names.Count > 0 ? names : ["localhost"],
+        };
+    }
+
+    private static string DefaultDataDirectory()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        string root = !string.IsNullOrEmpty(xdg) ? xdg : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+        return Path.Combine(root, "yamori");
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new UsageException($"up: {args[i - 1]} needs a value");
+
+    private static IPEndPoint Endpoint(string[] args, ref int i)
+    {
+        string text = Value(args, ref i);
+        return IPEndPoint.TryParse(text, out IPEndPoint? ep) && ep.Port != 0 || text.EndsWith(":0", StringComparison.Ordinal) && IPEndPoint.TryParse(text, out ep)
+            ? ep!
+            : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"up: '{text}' is not ADDRESS:PORT"));
+    }
+}
