@@ -27,7 +27,11 @@ public sealed record EnrollmentToken(
     string CreatedBy);
 
 /// <summary>A newly created token and its secret, which the caller shows once and then forgets.</summary>
-public sealed record IssuedEnrollmentToken(EnrollmentToken Token, string Secret);
+public sealed record IssuedEnrollmentToken(EnrollmentToken Token, string Secret)
+{
+    // The secret is a credential: keep it out of logs and exception messages.
+    public override string ToString() => $"IssuedEnrollmentToken {{ Token = {Token} }}";
+}
 
 /// <summary>Why a token was refused. Each is a value the caller audit-logs (with the token id when known, never the secret).</summary>
 public enum TokenRefusal

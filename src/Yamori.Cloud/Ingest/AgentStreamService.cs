@@ -30,7 +30,8 @@ public sealed class AgentStreamService(
     ITenancyStore? tenancy = null,
     AgentStreamOptions? options = null,
     TimeProvider? time = null,
-    ILogger<AgentStreamService>? logger = null)
+    ILogger<AgentStreamService>? logger = null,
+    IDeviceCommandChannel? commands = null)
 {
     private readonly AgentStreamOptions _options = options ?? new AgentStreamOptions();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -42,6 +43,18 @@ public sealed class AgentStreamService(
 
     /// <summary>True while <paramref name="device"/> has an open stream.</summary>
     public bool IsConnected(DeviceId device) => _sessions.ContainsKey(device);
+
+    /// <summary>
+    /// Tells the device's open stream, if any, to fetch and send its pending commands now instead of
+    /// at the next connect.
+    /// </summary>
+    public void NotifyCommandsPending(DeviceId device)
+    {
+        if (_sessions.TryGetValue(device, out Session? session))
+        {
+            session.CommandsPending.Writer.TryWrite(true);
+        }
+    }
 
     /// <summary>
     /// Ends the device's open stream, if any, with <c>PermissionDenied</c> (a revoked device must not
@@ -84,7 +97,7 @@ public sealed class AgentStreamService(
                 await previous.Finished.Task.WaitAsync(session.Token);
             }
 
-            await ServeAsync(scope, device, requests, responses, session.Token);
+            await ServeAsync(scope, device, session, requests, responses, session.Token);
         }
         catch (OperationCanceledException) when (session.Superseded)
         {
@@ -104,6 +117,7 @@ public sealed class AgentStreamService(
     private async Task ServeAsync(
         TenantScope scope,
         DeviceId device,
+        Session session,
         IAsyncStreamReader<AgentMessage> requests,
         IAsyncStreamWriter<CloudMessage> responses,
         CancellationToken ct)
@@ -135,6 +149,21 @@ public sealed class AgentStreamService(
             },
             ct);
 
+        Task commander = commands is null ? Task.CompletedTask : Task.Run(
+            async () =>
+            {
+                // Pending commands go out on connect (the first signal) and after each notification.
+                session.CommandsPending.Writer.TryWrite(true);
+                await foreach (bool _ in session.CommandsPending.Reader.ReadAllAsync(ct))
+                {
+                    foreach (Command command in await commands.TakeDeliverableAsync(scope, device, ct))
+                    {
+                        outbox.Writer.TryWrite(new CloudMessage { Command = command });
+                    }
+                }
+            },
+            ct);
+
         try
         {
             outbox.Writer.TryWrite(new CloudMessage { Ack = new Ack { Sequence = await store.GetWatermarkAsync(scope, device, ct) } });
@@ -153,22 +182,27 @@ public sealed class AgentStreamService(
                     case AgentMessage.BodyOneofCase.Heartbeat when tenancy is not null:
                         await tenancy.RecordHeartbeatAsync(scope, device, _time.GetUtcNow(), message.Heartbeat.AgentVersion, DeviceHealth.Healthy, ct);
                         break;
+                    case AgentMessage.BodyOneofCase.CommandResult when commands is not null:
+                        await commands.RecordResultAsync(scope, device, message.CommandResult, ct);
+                        break;
                     default:
-                        // Command results arrive with response orchestration (a later slice of issue 4).
                         break;
                 }
             }
 
             acks.Writer.TryComplete();
             await acker;
+            session.CommandsPending.Writer.TryComplete();
+            await commander;
             outbox.Writer.TryComplete();
             await writer;
         }
         finally
         {
             acks.Writer.TryComplete();
+            session.CommandsPending.Writer.TryComplete();
             outbox.Writer.TryComplete();
-            await Task.WhenAll(acker, writer).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await Task.WhenAll(acker, writer, commander).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -200,6 +234,9 @@ public sealed class AgentStreamService(
         public bool Superseded { get; private set; }
 
         public string? EndReason { get; private set; }
+
+        /// <summary>A coalescing signal: one pending wake-up is enough however many commands were queued.</summary>
+        public Channel<bool> CommandsPending { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
         public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Identity;
+using Yamori.Cloud.Tenancy;
+using Yamori.Server.Security;
 
 namespace Yamori.Server.Api;
 
@@ -15,7 +18,65 @@ public static class EnrollmentApi
             .WithName("Enroll")
             .WithTags("Enrollment")
             .WithSummary("Enroll a device with a token and a PKCS#10 CSR; returns its client certificate chain.");
+
+        RouteGroupBuilder tokens = api.MapGroup("/tenants/{tenantId:guid}/enrollment-tokens").WithTags("Enrollment").RequireAuthorization(Policies.Admin);
+        tokens.MapGet("/", ListTokensAsync).WithSummary("The tenant's enrollment tokens (never their secrets).");
+        tokens.MapPost("/", CreateTokenAsync).WithSummary("Create a token for one segment; the secret is in this response only.");
+        tokens.MapDelete("/{tokenId:guid}", DeleteTokenAsync).WithSummary("Withdraw a token.");
         return api;
+    }
+
+    private static async Task<IResult> ListTokensAsync(Guid tenantId, HttpContext http, ITenancyStore tenancy, IEnrollmentTokenStore tokens, CancellationToken ct)
+    {
+        if (await TenancyApi.VisibleTenantAsync(http, tenancy, tenantId, ct) is null)
+        {
+            return Problems.NotFound();
+        }
+
+        IReadOnlyList<EnrollmentToken> list = await tokens.ListAsync(TenantScope.For(new TenantId(tenantId)), ct);
+        return TypedResults.Ok(list.Select(EnrollmentTokenDto.From).ToList());
+    }
+
+    private static async Task<IResult> CreateTokenAsync(
+        Guid tenantId, CreateEnrollmentTokenRequest request, HttpContext http, ITenancyStore tenancy, EnrollmentService enrollment, CloudCertificateAuthority authority, IChangeRecorder changes, CancellationToken ct)
+    {
+        if (await TenancyApi.VisibleTenantAsync(http, tenancy, tenantId, ct) is null)
+        {
+            return Problems.NotFound();
+        }
+
+        if (request.MaxUses is < 1 or > 10_000 || request.LifetimeHours is <= 0 or > 24 * 90)
+        {
+            return Problems.Validation("maxUses must be 1–10000 and lifetimeHours 1–2160");
+        }
+
+        Actor actor = http.Actor();
+        IssuedEnrollmentToken issued;
+        try
+        {
+            issued = await enrollment.CreateTokenAsync(actor.Scope, new TenantId(tenantId), new SegmentId(request.SegmentId), TimeSpan.FromHours(request.LifetimeHours), request.MaxUses, actor.Name, ct);
+        }
+        catch (TenantScopeException)
+        {
+            return Problems.Validation("segmentId: not a segment of this tenant");
+        }
+
+        EnrollmentTokenDto dto = EnrollmentTokenDto.From(issued.Token);
+        await changes.RecordAsync(http, "enrollment-token.create", issued.Token.Tenant, "enrollment-token", issued.Token.Id.ToString(), null, dto, ct);
+        using var ca = authority.Certificate;
+        return TypedResults.Ok(new CreatedEnrollmentToken(dto, issued.Secret, ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)));
+    }
+
+    private static async Task<IResult> DeleteTokenAsync(Guid tenantId, Guid tokenId, HttpContext http, ITenancyStore tenancy, IEnrollmentTokenStore tokens, IChangeRecorder changes, CancellationToken ct)
+    {
+        if (await TenancyApi.VisibleTenantAsync(http, tenancy, tenantId, ct) is null
+            || !await tokens.DeleteAsync(TenantScope.For(new TenantId(tenantId)), new EnrollmentTokenId(tokenId), ct))
+        {
+            return Problems.NotFound();
+        }
+
+        await changes.RecordAsync(http, "enrollment-token.delete", new TenantId(tenantId), "enrollment-token", tokenId.ToString(), new { exists = true }, null, ct);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> EnrollAsync(EnrollRequest request, EnrollmentService enrollment, CloudCertificateAuthority authority, CancellationToken ct)
@@ -44,3 +105,16 @@ public sealed record EnrollRequest(string Token, string CsrPem, string? Hostname
 
 /// <summary>The new device's identity, its certificate chain (leaf then CA), and the CA to trust for the server.</summary>
 public sealed record EnrollResponse(string TenantId, string DeviceId, string CertificateChainPem, string CaCertificatePem);
+
+public sealed record EnrollmentTokenDto(Guid Id, Guid TenantId, Guid SegmentId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int MaxUses, int UsesLeft, string CreatedBy)
+{
+    public static EnrollmentTokenDto From(EnrollmentToken t) => new(t.Id.Value, t.Tenant.Value, t.Segment.Value, t.CreatedAt, t.ExpiresAt, t.MaxUses, t.UsesLeft, t.CreatedBy);
+}
+
+public sealed record CreateEnrollmentTokenRequest(Guid SegmentId, int LifetimeHours = 72, int MaxUses = 1);
+
+/// <summary>The new token; <paramref name="Secret"/> appears here once. <paramref name="CaSha256"/> lets the agent pin the cloud CA at enrollment.</summary>
+public sealed record CreatedEnrollmentToken(EnrollmentTokenDto Token, string Secret, string CaSha256)
+{
+    public override string ToString() => $"CreatedEnrollmentToken {{ Token = {Token} }}";
+}

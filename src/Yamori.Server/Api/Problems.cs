@@ -11,6 +11,12 @@ internal static class Problems
     public static IResult Refused(string title, string reason, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: title, extensions: new Dictionary<string, object?> { ["reason"] = reason });
 
+    public static IResult Conflict(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "conflict");
+
+    public static IResult Forbidden(string reason) =>
+        TypedResults.Problem(detail: reason, statusCode: StatusCodes.Status403Forbidden, title: "not allowed", extensions: new Dictionary<string, object?> { ["reason"] = reason });
+
     public static IResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "not found");
 }

@@ -13,18 +13,23 @@ public static class CloudEndpoints
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         // The agent port serves the agent stream only; the API never answers there.
         app.Use((http, next) => AgentListener.IsAgentConnection(http) && !http.Request.Path.StartsWithSegments("/yamori.agent.v1.AgentChannel")
             ? Results.NotFound().ExecuteAsync(http)
             : next(http));
 
-        app.MapGrpcService<AgentChannelEndpoint>();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Agents authenticate with their certificate (checked in the service), not with the API scheme.
+        app.MapGrpcService<AgentChannelEndpoint>().AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok("ok")).AllowAnonymous().ExcludeFromDescription();
 
         RouteGroupBuilder api = app.MapGroup("/api/v1");
         api.MapEnrollmentApi();
+        api.MapTenancyApi();
+        api.MapDevicesApi();
         return app;
     }
 }

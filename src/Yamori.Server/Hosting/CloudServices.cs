@@ -8,7 +8,9 @@ using Yamori.Cloud.Ingest;
 using Yamori.Cloud.Storage;
 using Yamori.Cloud.Storage.Sqlite;
 using Yamori.Cloud.Tenancy;
+using Microsoft.AspNetCore.Authentication;
 using Yamori.Server.Agents;
+using Yamori.Server.Security;
 
 namespace Yamori.Server.Hosting;
 
@@ -56,6 +58,11 @@ public static class CloudServices
         });
         services.AddProblemDetails();
         services.AddOpenApi("v1");
+        services.AddAuthentication(ActorAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ActorAuthentication>(ActorAuthentication.SchemeName, null);
+        services.AddAuthorization(Policies.Add);
+        services.AddSingleton<PendingIdentity>();
+        services.AddSingleton<IActorResolver>(sp => sp.GetRequiredService<PendingIdentity>());
+        services.AddSingleton<IChangeRecorder>(sp => sp.GetRequiredService<PendingIdentity>());
         var listeners = new Listeners();
         services.AddSingleton(listeners);
 
