@@ -198,6 +198,31 @@ public sealed class AgentEndpointTests : IAsyncLifetime
         Assert.DoesNotContain("not-a-token", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_new_agent_fetches_the_CA_untrusted_and_accepts_it_only_if_the_fingerprint_matches()
+    {
+        // The agent has only the fingerprint that came with its token, not the CA file.
+        string pin = _ca.GetCertHashString(HashAlgorithmName.SHA256);
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true; // bootstrap only: the pin decides
+        using var client = new HttpClient(handler) { BaseAddress = _cloud.ApiUri };
+        string pem = await client.GetStringAsync("api/v1/ca");
+        using X509Certificate2 fetched = X509Certificate2.CreateFromPem(pem);
+        Assert.Equal(pin, fetched.GetCertHashString(HashAlgorithmName.SHA256));
+
+        // With the fetched CA as the only trust root, the real enrollment connection validates.
+        using var agent = new TestAgent(fetched);
+        await agent.EnrollAsync(_cloud.ApiUri, await _cloud.CreateTokenAsync(_cloud.TownA));
+
+        // A different CA (an impostor's) does not validate the cloud's server certificate.
+        using ECDsa otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var otherRequest = new CertificateRequest("CN=Yamori Cloud Device CA, O=Yamori", otherKey, HashAlgorithmName.SHA256);
+        otherRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using X509Certificate2 impostorCa = otherRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var fooled = new TestAgent(impostorCa);
+        await Assert.ThrowsAsync<HttpRequestException>(() => fooled.TryEnrollAsync(_cloud.ApiUri, "ymt_whatever"));
+    }
+
     private static async Task<RpcException> ConnectExpectingRefusalAsync(TestAgent agent, Uri endpoint)
     {
         using GrpcChannel channel = agent.OpenChannel(endpoint);

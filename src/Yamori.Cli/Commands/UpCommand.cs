@@ -61,7 +61,7 @@ internal static class UpCommand
               API              {listeners.ApiUri}api/v1/   (OpenAPI: {listeners.ApiUri}openapi/v1.json)
               agent stream     {listeners.AgentUri}   (mutual TLS)
               cloud CA         SHA-256 {ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}
-                               ({Path.Combine(options.DataDirectory, "ca")}; agents pin this fingerprint at enrollment)
+                               (agents fetch {listeners.ApiUri}api/v1/ca and accept it only with this fingerprint)
             """);
         foreach (DemoTown town in demo)
         {

@@ -19,6 +19,15 @@ public static class EnrollmentApi
             .WithTags("Enrollment")
             .WithSummary("Enroll a device with a token and a PKCS#10 CSR; returns its client certificate chain.");
 
+        // A new agent has only the fingerprint that came with its token: it fetches the CA here
+        // without trusting the connection, checks the fingerprint, and only then trusts the CA for
+        // the TLS of its enrollment (as kubeadm's discovery-token-ca-cert-hash). The CA is public.
+        api.MapGet("/ca", (CloudCertificateAuthority authority) => TypedResults.Text(authority.CertificatePem, "application/x-pem-file"))
+            .AllowAnonymous()
+            .WithName("GetCloudCa")
+            .WithTags("Enrollment")
+            .WithSummary("The cloud CA certificate (PEM), to be checked against the fingerprint given with an enrollment token.");
+
         RouteGroupBuilder tokens = api.MapGroup("/tenants/{tenantId:guid}/enrollment-tokens").WithTags("Enrollment").RequireAuthorization(Policies.Admin);
         tokens.MapGet("/", ListTokensAsync).WithSummary("The tenant's enrollment tokens (never their secrets).");
         tokens.MapPost("/", CreateTokenAsync).WithSummary("Create a token for one segment; the secret is in this response only.");
