@@ -22,6 +22,7 @@ internal static class Program
           bdn [BenchmarkDotNet args]
                      the match path under BenchmarkDotNet with [MemoryDiagnoser] (default: --filter *)
         {ScanVsLibevtx.ScanVsLibevtxCommand.Usage}
+        {CloudLoad.CloudLoadCommand.Usage}
         SigmaHQ data: YAMORI_SIGMAHQ, else ../shared/data/sigmahq above the current directory.
         """;
 
@@ -39,6 +40,8 @@ internal static class Program
                 return RunBenchmarkDotNet(rest);
             case "probe":
                 return Probe.Run(rest);
+            case "cloud-load":
+                return CloudLoad.CloudLoadCommand.Run(rest);
             case "scan-vs-libevtx":
                 return ScanVsLibevtx.ScanVsLibevtxCommand.Run(rest);
             default:

@@ -29,6 +29,9 @@ public sealed class IngestPipeline : IAsyncDisposable
     private readonly Task _commitLoop;
     private readonly Task _sinkLoop;
     private readonly IngestCounters _counters = new();
+    private readonly System.Diagnostics.Metrics.Meter _meter;
+    private readonly System.Diagnostics.Metrics.Histogram<double> _commitSeconds;
+    private readonly System.Diagnostics.Metrics.Histogram<int> _groupBatches;
     private int _closed;
 
     public IngestPipeline(
@@ -47,6 +50,7 @@ public sealed class IngestPipeline : IAsyncDisposable
         _capacity = new SemaphoreSlim(_options.MaxInFlightBatches, _options.MaxInFlightBatches);
         _commitLoop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _sinkLoop = Task.Run(SinkLoopAsync);
+        _meter = IngestMetrics.Create(this, out _commitSeconds, out _groupBatches);
     }
 
     /// <summary>Batches accepted and not yet through commit and detection.</summary>
@@ -126,6 +130,7 @@ public sealed class IngestPipeline : IAsyncDisposable
         }
 
         _capacity.Dispose();
+        _meter.Dispose();
     }
 
     private IngestResult? Validate(IngestBatch batch)
@@ -182,7 +187,10 @@ public sealed class IngestPipeline : IAsyncDisposable
     {
         try
         {
+            long started = _time.GetTimestamp();
             IReadOnlyList<CommitOutcome> outcomes = await _store.CommitAsync(group.ConvertAll(ToCommit), _stopping.Token);
+            _commitSeconds.Record(_time.GetElapsedTime(started).TotalSeconds);
+            _groupBatches.Record(group.Count);
             _counters.Group();
             for (int i = 0; i < group.Count; i++)
             {

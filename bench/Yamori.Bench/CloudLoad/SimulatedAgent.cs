@@ -1,0 +1,136 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Yamori.Contracts.Agent.V1;
+
+namespace Yamori.Bench.CloudLoad;
+
+/// <summary>
+/// One agent as the cloud sees it: its own P-256 key, enrollment with a token, and the gRPC stream
+/// over mutual TLS, sending batches with up to 8 unacknowledged (the real agent's window).
+/// </summary>
+internal sealed class SimulatedAgent : IDisposable
+{
+    private const int Window = 8;
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly X509Certificate2 _ca;
+    private X509Certificate2? _certificate;
+
+    public SimulatedAgent(X509Certificate2 ca) => _ca = ca;
+
+    /// <summary>Events acknowledged (durably committed by the cloud).</summary>
+    public long AckedEvents;
+
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? client)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
+        {
+            if (cert is null)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = new X509Certificate2(cert);
+            return chain.Build(leaf);
+        };
+        if (client is not null)
+        {
+            handler.SslOptions.ClientCertificates = [client];
+        }
+
+        return handler;
+    }
+
+    public async Task EnrollAsync(HttpClient api, string token, string hostname)
+    {
+        var csr = new CertificateRequest("CN=agent", _key, HashAlgorithmName.SHA256);
+        using HttpResponseMessage response = await api.PostAsJsonAsync("api/v1/enroll", new { token, csrPem = csr.CreateSigningRequestPem(), hostname, os = "windows 10.0.22631" });
+        response.EnsureSuccessStatusCode();
+        var body = (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
+        using X509Certificate2 leaf = X509Certificate2.CreateFromPem(body["certificateChainPem"]);
+        using X509Certificate2 withKey = leaf.CopyWithPrivateKey(_key);
+        _certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>Streams until <paramref name="ct"/> fires, cycling through <paramref name="events"/> from <paramref name="offset"/>.</summary>
+    public async Task RunAsync(Uri endpoint, Event[] events, int offset, int batchSize, CancellationToken ct)
+    {
+        using GrpcChannel channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = Handler(_ca, _certificate), DisposeHttpClient = true });
+        using AsyncDuplexStreamingCall<AgentMessage, CloudMessage> call = new AgentChannel.AgentChannelClient(channel).Connect(cancellationToken: ct);
+        using var window = new SemaphoreSlim(Window, Window);
+        var sizes = new System.Collections.Concurrent.ConcurrentDictionary<ulong, int>();
+        Task reader = Task.Run(
+            async () =>
+            {
+                ulong acked = 0;
+                while (await call.ResponseStream.MoveNext(ct))
+                {
+                    if (call.ResponseStream.Current.BodyCase != CloudMessage.BodyOneofCase.Ack)
+                    {
+                        continue;
+                    }
+
+                    ulong ack = call.ResponseStream.Current.Ack.Sequence;
+                    for (ulong s = acked + 1; s <= ack; s++)
+                    {
+                        if (sizes.TryRemove(s, out int n))
+                        {
+                            Interlocked.Add(ref AckedEvents, n);
+                            window.Release();
+                        }
+                    }
+
+                    acked = Math.Max(acked, ack);
+                }
+            },
+            ct);
+
+        try
+        {
+            int next = offset;
+            for (ulong sequence = 1; !ct.IsCancellationRequested; sequence++)
+            {
+                await window.WaitAsync(ct);
+
+                // Stamped now: alert latency is measured from the moment the agent ships the event.
+                Timestamp now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+                var batch = new EventBatch { Sequence = sequence };
+                for (int i = 0; i < batchSize; i++)
+                {
+                    Event e = events[next].Clone();
+                    e.Time = now;
+                    batch.Events.Add(e);
+                    next = next + 1 == events.Length ? 0 : next + 1;
+                }
+
+                sizes[sequence] = batchSize;
+                await call.RequestStream.WriteAsync(new AgentMessage { Batch = batch }, ct);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+        }
+
+        try
+        {
+            await reader;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _certificate?.Dispose();
+        _key.Dispose();
+    }
+}
