@@ -86,12 +86,13 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         using SqliteCommand cmd = connection.CreateCommand();
 
         // One statement, so parallel wrong guesses cannot lose a count and slip past the threshold.
+        // The count restarts at 0 only when this very failure set the lock, which is what it returns.
         cmd.CommandText = """
             UPDATE users SET
                 locked_until_ticks = CASE WHEN failed_count + 1 >= $threshold THEN $until ELSE locked_until_ticks END,
                 failed_count = CASE WHEN failed_count + 1 >= $threshold THEN 0 ELSE failed_count + 1 END
             WHERE id = $id
-            RETURNING locked_until_ticks = $until
+            RETURNING failed_count = 0
             """;
         cmd.Parameters.AddWithValue("$id", id.ToBlob());
         cmd.Parameters.AddWithValue("$threshold", threshold);
