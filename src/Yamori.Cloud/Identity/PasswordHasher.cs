@@ -27,7 +27,7 @@ public sealed class PasswordHasher
 
     public string Hash(string password)
     {
-        ArgumentNullException.ThrowIfNull(password);
+        ArgumentException.ThrowIfNullOrEmpty(password);
         byte[] salt = RandomNumberGenerator.GetBytes(SaltBytes);
         byte[] hash = Derive(password, salt, _options.MemoryKiB, _options.Iterations, _options.Parallelism, HashBytes);
         string encoded = string.Create(
@@ -46,8 +46,10 @@ public sealed class PasswordHasher
             return false;
         }
 
-        byte[] actual = Derive(password, p.Salt, p.MemoryKiB, p.Iterations, p.Parallelism, p.Hash.Length);
-        bool same = CryptographicOperations.FixedTimeEquals(actual, p.Hash);
+        // Argon2 (Konscious) refuses an empty password; an empty one still costs the same work and never matches.
+        bool empty = password.Length == 0;
+        byte[] actual = Derive(empty ? "\0" : password, p.Salt, p.MemoryKiB, p.Iterations, p.Parallelism, p.Hash.Length);
+        bool same = CryptographicOperations.FixedTimeEquals(actual, p.Hash) && !empty;
         CryptographicOperations.ZeroMemory(actual);
         return same;
     }

@@ -46,6 +46,10 @@ public sealed partial class SignInService
         return true;
     }
 
+    /// <summary>Deletes expired sessions and sign-in tickets (call periodically); returns how many.</summary>
+    public ValueTask<int> PurgeExpiredAsync(CancellationToken cancellationToken = default) =>
+        _sessions.PurgeExpiredAsync(_clock.GetUtcNow(), _options.SessionIdleTimeout, cancellationToken);
+
     /// <summary>
     /// A signed-in user changes their own password (required after a one-time password). A wrong
     /// current password counts as a failed attempt. Every other session of the user ends;
@@ -70,6 +74,11 @@ public sealed partial class SignInService
         DateTimeOffset now = _clock.GetUtcNow();
         User user = await _users.FindByIdAsync(id, cancellationToken) ?? throw new AccessDeniedException("the account no longer exists");
         PasswordPolicy.Check(newPassword, user.Login);
+        if (newPassword == currentPassword)
+        {
+            throw new ArgumentException("the new password must differ from the current one", "password");
+        }
+
         if (user.LockedUntil is { } until && until > now)
         {
             await _audit.AppendAsync(

@@ -13,6 +13,11 @@ namespace Yamori.Cloud.Identity;
 /// audit-logged, with before/after JSON that never holds a secret. Changes that alter what a user
 /// may do (disable, role, password, TOTP reset) end the user's sessions.
 /// </summary>
+/// <remarks>
+/// A change is committed before its audit entry is appended (the stores are separate). Should the
+/// append fail, the caller gets the exception and the change stands without its entry; the audit
+/// log and the user store share one database file, so this needs the disk itself to fail.
+/// </remarks>
 public sealed class UserAdministration
 {
     private const int MaxDisplayNameLength = 100;

@@ -37,6 +37,14 @@ public sealed partial class CredentialTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_password_never_verifies()
+    {
+        var hasher = new PasswordHasher(IdentityFixture.FastHash);
+        Assert.False(hasher.Verify("", hasher.Hash("correct-horse-battery")));
+        Assert.Throws<ArgumentException>(() => hasher.Hash(""));
+    }
+
+    [Fact]
     public void The_defaults_are_owasps()
     {
         var options = new PasswordHashOptions();

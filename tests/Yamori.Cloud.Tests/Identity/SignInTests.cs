@@ -287,4 +287,38 @@ public sealed class SignInTests : IDisposable
         var request = new NewUser("someone", "Someone", Role.TownViewer, _f.A.Id, "secret-password-xyz");
         Assert.DoesNotContain("secret-password-xyz", request.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_over_long_password_fails_even_when_it_starts_with_the_right_one()
+    {
+        _f.CreateUser("viewer.a", Role.TownViewer, _f.A);
+        string longer = IdentityFixture.Password + new string('x', PasswordPolicy.MaxLength);
+        Assert.IsType<SignInResult.Failed>(await _f.SignIn.SignInAsync("viewer.a", longer, Remote));
+        Assert.IsType<SignInResult.Failed>(await _f.SignIn.SignInAsync("viewer.a", null, Remote));
+    }
+
+    [Fact]
+    public async Task The_new_password_must_differ_from_the_current_one()
+    {
+        _f.CreateUser("viewer.a", Role.TownViewer, _f.A);
+        var ok = Assert.IsType<SignInResult.Succeeded>(await _f.SignIn.SignInAsync("viewer.a", IdentityFixture.Password, Remote));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await _f.SignIn.ChangePasswordAsync(ok.Actor, IdentityFixture.Password, IdentityFixture.Password, ok.SessionToken));
+        Assert.Equal("password", ex.ParamName);
+    }
+
+    [Fact]
+    public async Task Purging_removes_dead_sessions_and_tickets_only()
+    {
+        _f.CreateUser("viewer.a", Role.TownViewer, _f.A);
+        _f.CreateUser("analyst", Role.SocAnalyst, null);
+        var idle = Assert.IsType<SignInResult.Succeeded>(await _f.SignIn.SignInAsync("viewer.a", IdentityFixture.Password, Remote));
+        Assert.IsType<SignInResult.TotpSetupRequired>(await _f.SignIn.SignInAsync("analyst", IdentityFixture.Password, Remote));
+        _f.Clock.Advance(TimeSpan.FromMinutes(31));
+        var fresh = Assert.IsType<SignInResult.Succeeded>(await _f.SignIn.SignInAsync("viewer.a", IdentityFixture.Password, Remote));
+
+        Assert.Equal(2, await _f.SignIn.PurgeExpiredAsync());
+        Assert.NotNull(await _f.SignIn.ValidateSessionAsync(fresh.SessionToken, Remote, _f.Clock.GetUtcNow()));
+        Assert.Null(await _f.SignIn.ValidateSessionAsync(idle.SessionToken, Remote, _f.Clock.GetUtcNow()));
+    }
 }
