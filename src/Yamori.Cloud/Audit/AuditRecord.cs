@@ -98,6 +98,8 @@ public sealed record AuditEntry(long Sequence, DateTimeOffset At, AuditRecord Re
 }
 
 /// <summary>A filter over the audit log, paged by sequence (keyset): pass the last sequence seen as <see cref="AfterSequence"/>.</summary>
+/// <param name="From">Entries at or after this time.</param>
+/// <param name="To">Entries before this time (exclusive).</param>
 /// <param name="ActionPrefix">Matches the action itself and its dotted children: <c>user</c> matches <c>user.create</c>, not <c>users</c>.</param>
 /// <param name="Tenant">Only entries about this tenant (a town scope sees only its own anyway).</param>
 /// <param name="Limit">Page size, 1 to <see cref="MaxLimit"/>.</param>
@@ -133,12 +135,13 @@ public enum AuditChainFault
 }
 
 /// <summary>The result of checking the whole chain.</summary>
-/// <param name="Count">Entries checked (on a valid chain, all of them).</param>
+/// <param name="Count">Entries found good: on a valid chain all of them, on a broken one those before the fault.</param>
 /// <param name="HeadHashHex">Hash of the last entry (valid chain); record it elsewhere to detect a cut tail later.</param>
 /// <param name="BrokenAt">The first bad sequence (for <see cref="AuditChainFault.MissingSequence"/>, the first missing number).</param>
 public sealed record AuditVerification(bool IsValid, long Count, string? HeadHashHex, long? BrokenAt, AuditChainFault? Fault, string? Reason)
 {
     public static AuditVerification Valid(long count, string headHashHex) => new(true, count, headHashHex, null, null, null);
 
-    public static AuditVerification Broken(long sequence, AuditChainFault fault, string reason) => new(false, 0, null, sequence, fault, reason);
+    public static AuditVerification Broken(long goodEntries, long sequence, AuditChainFault fault, string reason) =>
+        new(false, goodEntries, null, sequence, fault, reason);
 }

@@ -101,6 +101,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
             if (expected == 1 && (entry.Sequence != 1 || !entry.PreviousHash.AsSpan().SequenceEqual(AuditHash.Genesis)))
             {
                 return ValueTask.FromResult(AuditVerification.Broken(
+                    expected - 1,
                     entry.Sequence,
                     AuditChainFault.UnexpectedFirstEntry,
                     entry.Sequence != 1
@@ -111,19 +112,21 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
             if (entry.Sequence != expected)
             {
                 return ValueTask.FromResult(AuditVerification.Broken(
-                    expected, AuditChainFault.MissingSequence, $"sequence {expected} is missing (next present is {entry.Sequence})"));
+                    expected - 1, expected, AuditChainFault.MissingSequence, $"sequence {expected} is missing (next present is {entry.Sequence})"));
             }
 
             byte[] computed = AuditHash.Compute(entry.Sequence, entry.At.UtcTicks, entry.Record, entry.PreviousHash);
             if (!computed.AsSpan().SequenceEqual(entry.Hash))
             {
                 return ValueTask.FromResult(AuditVerification.Broken(
+                    expected - 1,
                     entry.Sequence, AuditChainFault.HashMismatch, $"entry {entry.Sequence} does not match its stored hash: its content was changed"));
             }
 
             if (!entry.PreviousHash.AsSpan().SequenceEqual(previousHash))
             {
                 return ValueTask.FromResult(AuditVerification.Broken(
+                    expected - 1,
                     entry.Sequence,
                     AuditChainFault.PreviousHashMismatch,
                     $"entry {entry.Sequence} does not link to entry {entry.Sequence - 1}: entries were replaced or reordered"));

@@ -52,7 +52,7 @@ public interface IUserStore
     /// <summary>Marks a TOTP time step used; false when it (or a later one) already was (a replay).</summary>
     ValueTask<bool> TryUseTotpStepAsync(UserId id, long step, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a confirmed TOTP secret and its first used step; false when TOTP was confirmed meanwhile.</summary>
+    /// <summary>Stores a confirmed TOTP secret and its first used step (replacing any earlier history); false when TOTP was confirmed meanwhile.</summary>
     ValueTask<bool> ConfirmTotpAsync(UserId id, byte[] protectedSecret, long step, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the password hash with a re-hash under current parameters (same password).</summary>

@@ -54,6 +54,11 @@ public sealed record IdentityOptions
     public void Validate()
     {
         PasswordHash.Validate();
+        if (string.IsNullOrWhiteSpace(TotpIssuer))
+        {
+            throw new ArgumentException("TotpIssuer must not be empty", nameof(TotpIssuer));
+        }
+
         if (MaxFailedAttempts < 1)
         {
             throw new ArgumentException("MaxFailedAttempts must be at least 1", nameof(MaxFailedAttempts));

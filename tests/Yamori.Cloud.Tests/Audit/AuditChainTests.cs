@@ -212,6 +212,7 @@ public sealed class AuditChainTests : IDisposable
         Assert.False(v.IsValid);
         Assert.Equal(fault, v.Fault);
         Assert.Equal(sequence, v.BrokenAt);
+        Assert.Equal(fault == AuditChainFault.UnexpectedFirstEntry ? 0 : sequence - 1, v.Count);
         Assert.False(string.IsNullOrEmpty(v.Reason));
     }
 }

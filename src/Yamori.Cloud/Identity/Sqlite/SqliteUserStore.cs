@@ -125,9 +125,11 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     {
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand cmd = connection.CreateCommand();
+
+        // A new secret starts its own replay history; "totp_confirmed = 0" lets one of two racing confirmations win.
         cmd.CommandText = """
             UPDATE users SET totp_secret = $secret, totp_confirmed = 1, totp_last_step = $step, updated_ticks = $now
-            WHERE id = $id AND totp_confirmed = 0 AND (totp_last_step IS NULL OR totp_last_step < $step)
+            WHERE id = $id AND totp_confirmed = 0
             """;
         cmd.Parameters.AddWithValue("$id", id.ToBlob());
         cmd.Parameters.AddWithValue("$secret", protectedSecret);
