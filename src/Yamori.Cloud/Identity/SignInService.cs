@@ -23,7 +23,7 @@ public sealed partial class SignInService
     private readonly SecretProtector _protector;
     private readonly IdentityOptions _options;
     private readonly TimeProvider _clock;
-    private readonly Lazy<string> _dummyHash;
+    private readonly string _dummyHash;
 
     public SignInService(
         IUserStore users,
@@ -44,7 +44,8 @@ public sealed partial class SignInService
         _hasher = new PasswordHasher(options.PasswordHash);
 
         // A real hash under the current parameters, so an unknown login costs what a known one does.
-        _dummyHash = new Lazy<string>(() => _hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
+        // Made now rather than lazily, so that not even the first unknown login takes longer.
+        _dummyHash = _hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)));
     }
 
     /// <summary>Step 1: login name and password.</summary>
@@ -62,7 +63,7 @@ public sealed partial class SignInService
 
         if (user is null)
         {
-            _hasher.Verify(password, _dummyHash.Value);
+            _hasher.Verify(password, _dummyHash);
             await AuditAnonymous("signin.password", key ?? "(invalid login name)", AuditOutcome.Failed, "unknown login name", remoteAddress, cancellationToken);
             return SignInResult.Failed.Instance;
         }
