@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Identity;
 using Yamori.Cloud.Storage.Sqlite;
 using Yamori.Server;
 using Yamori.Server.Hosting;
@@ -42,9 +43,16 @@ internal static class UpCommand
         await using (app)
         {
             await app.StartAsync();
+            BootstrapCredentials? operatorAccount = await FirstStart.CreateOperatorAsync(app.Services);
             IReadOnlyList<DemoTown> demo = options.Demo ? await FirstStart.CreateDemoAsync(app.Services) : [];
             Listeners listeners = app.Services.GetRequiredService<Listeners>();
             PrintBanner(stdout, options, listeners, demo, app.Services.GetRequiredService<CloudCertificateAuthority>());
+            if (operatorAccount is not null)
+            {
+                PrintOperator(stdout, operatorAccount, listeners);
+            }
+
+            stdout.WriteLine("Press Ctrl+C to stop.");
             await app.WaitForShutdownAsync();
         }
 
@@ -77,9 +85,17 @@ internal static class UpCommand
             stdout.WriteLine("  The tokens above are shown only now. Enroll an agent with:");
             stdout.WriteLine($"    yamori-agent enroll --server {listeners.ApiUri} --token <token>");
         }
-
-        stdout.WriteLine("Press Ctrl+C to stop.");
     }
+
+    private static void PrintOperator(TextWriter stdout, BootstrapCredentials account, Listeners listeners) =>
+        stdout.WriteLine($"""
+              first start: operator account created (soc-admin). Shown only now; store them safely:
+                login            {account.User.Login}
+                password         {account.Password}   (must be changed at first sign-in)
+                TOTP secret      {account.TotpSecretBase32}
+                TOTP URI         {account.ProvisioningUri}
+              sign in: POST {listeners.ApiUri}api/v1/auth/signin, then POST {listeners.ApiUri}api/v1/auth/totp
+            """);
 
     private static ServerOptions Parse(string[] args)
     {

@@ -26,7 +26,10 @@ public static class CloudEndpoints
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok("ok")).AllowAnonymous().ExcludeFromDescription();
 
-        RouteGroupBuilder api = app.MapGroup("/api/v1");
+        RouteGroupBuilder api = app.MapGroup("/api/v1").AddEndpointFilter<ApiErrors>();
+        api.MapAuthApi();
+        api.MapUsersApi();
+        api.MapAuditApi();
         api.MapEnrollmentApi();
         api.MapTenancyApi();
         api.MapDevicesApi();

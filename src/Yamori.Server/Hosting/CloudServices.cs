@@ -49,7 +49,6 @@ public static class CloudServices
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(new AgentStreamOptions());
         services.AddSingleton<AgentStreamService>();
-        services.AddSingleton<IAgentRefusalRecorder, LoggingRefusalRecorder>();
         services.AddGrpc(grpc =>
         {
             // A batch is at most MaxBatchBytes of events plus framing; anything bigger is hostile.
@@ -60,9 +59,7 @@ public static class CloudServices
         services.AddOpenApi("v1");
         services.AddAuthentication(ActorAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ActorAuthentication>(ActorAuthentication.SchemeName, null);
         services.AddAuthorization(Policies.Add);
-        services.AddSingleton<PendingIdentity>();
-        services.AddSingleton<IActorResolver>(sp => sp.GetRequiredService<PendingIdentity>());
-        services.AddSingleton<IChangeRecorder>(sp => sp.GetRequiredService<PendingIdentity>());
+        services.AddYamoriIdentity(options, database);
         var listeners = new Listeners();
         services.AddSingleton(listeners);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Identity;
 using Yamori.Cloud.Tenancy;
 
 namespace Yamori.Server.Hosting;
@@ -22,6 +23,13 @@ public sealed record DemoToken(string Segment, string Secret, DateTimeOffset Exp
 /// </summary>
 public static class FirstStart
 {
+    /// <summary>
+    /// Creates the operator (a soc-admin) when no user exists yet. Its password and TOTP secret are
+    /// returned once, for <c>yamori up</c> to print; they are not stored in readable form anywhere.
+    /// </summary>
+    public static async Task<BootstrapCredentials?> CreateOperatorAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
+        await services.GetRequiredService<UserAdministration>().BootstrapOperatorAsync(cancellationToken: cancellationToken);
+
     private static readonly (string Name, string Code, int Octet)[] DemoTowns = [("軽井沢町", "203211", 21), ("小布施町", "205419", 54)];
 
     /// <returns>The towns created now; empty when demo data exists already or was not asked for.</returns>

@@ -17,6 +17,9 @@ public sealed record ServerOptions
     /// <summary>Host names agents and browsers use to reach this cloud; they go into the server certificate.</summary>
     public IReadOnlyList<string> ServerNames { get; init; } = ["localhost"];
 
+    /// <summary>Lockout, session lifetimes and password-hash cost.</summary>
+    public Yamori.Cloud.Identity.IdentityOptions Identity { get; init; } = new();
+
     /// <summary>Create the demo prefecture (two towns with segments and enrollment tokens) on first start.</summary>
     public bool Demo { get; init; }
 }

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Yamori.Cloud.Identity;
+using Yamori.Cloud.Tenancy;
+
+namespace Yamori.Server.Api;
+
+/// <summary>
+/// Turns the services' refusals into problem details in one place: access refused → 403 with the
+/// reason, an object outside the caller's tenant → 404 (never 403: its existence is not revealed),
+/// a bad field → 400 naming it, a duplicate → 409.
+/// </summary>
+internal sealed class ApiErrors : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (AccessDeniedException ex)
+        {
+            return Problems.Forbidden(ex.Message);
+        }
+        catch (TenantScopeException)
+        {
+            return Problems.NotFound();
+        }
+        catch (LoginTakenException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation(ex.Message);
+        }
+    }
+}
