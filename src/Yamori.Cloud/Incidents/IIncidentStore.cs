@@ -75,3 +75,10 @@ public sealed record IncidentQuery(
 
 /// <summary>One page of incidents; <paramref name="NextCursor"/> is null on the last page.</summary>
 public sealed record IncidentPage(IReadOnlyList<Incident> Items, string? NextCursor);
+
+/// <summary>Raw events by their store ids (the links alerts keep), tenant-scoped.</summary>
+public interface IRawEventReader
+{
+    /// <summary>The events with these ids that the scope may see, ordered by time then id.</summary>
+    ValueTask<IReadOnlyList<Events.StoredEvent>> GetEventsAsync(TenantScope scope, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+}
