@@ -50,6 +50,9 @@ public sealed class IncidentService
     /// <summary>How far before the first alert the process tree looks for ancestors.</summary>
     public TimeSpan ProcessLookback { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>How far after the last alert the process tree looks for children (what the attacker's process did next).</summary>
+    public TimeSpan ProcessLookahead { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Upper bound of process_creation events read per device for a tree.</summary>
     public int MaxProcessEvents { get; init; } = 20_000;
 
@@ -187,7 +190,7 @@ public sealed class IncidentService
         var involvedEvents = new HashSet<long>(alerts.SelectMany(a => a.EventIds));
         var involvedGuids = new HashSet<string>(alerts.Where(a => a.ProcessGuid is not null).Select(a => a.ProcessGuid!.Trim('{', '}', ' ')), StringComparer.OrdinalIgnoreCase);
         DateTimeOffset from = incident.FirstActivity - ProcessLookback;
-        DateTimeOffset to = incident.LastActivity.AddTicks(1);
+        DateTimeOffset to = incident.LastActivity + ProcessLookahead;
         var processes = new List<StoredEvent>();
         foreach (DeviceId device in incident.Devices)
         {
