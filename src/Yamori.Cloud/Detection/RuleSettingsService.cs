@@ -20,6 +20,9 @@ public sealed class RuleSettingsService
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<TenantId, TenantProfile> _profiles = new();
 
+    // Bumped on every change, so a profile loaded before a change is never cached after it.
+    private long _generation;
+
     public RuleSettingsService(RuleSet rules, IRuleSettingsStore store, DetectionOptions? options = null, TimeProvider? time = null)
     {
         _rules = rules;
@@ -54,7 +57,7 @@ public sealed class RuleSettingsService
         }
 
         RuleState before = await _store.SetRuleStateAsync(actor.Scope, tenant, rule.Id, state, actor.Id, _time.GetUtcNow(), cancellationToken);
-        _profiles.TryRemove(tenant, out _);
+        Forget(tenant);
         return new RuleStateChange(tenant, rule.Id, before, state);
     }
 
@@ -67,7 +70,7 @@ public sealed class RuleSettingsService
         (SigmaFilter parsed, IReadOnlyList<string> ruleIds) = TenantFilterCompiler.Validate(yaml, _rules);
         var filter = new SuppressionFilter(Guid.CreateVersion7(), tenant, parsed.Title, ruleIds, yaml, actor.Id, _time.GetUtcNow());
         await _store.SaveFilterAsync(actor.Scope, filter, cancellationToken);
-        _profiles.TryRemove(tenant, out _);
+        Forget(tenant);
         return filter;
     }
 
@@ -81,7 +84,7 @@ public sealed class RuleSettingsService
         }
 
         SuppressionFilter? removed = await _store.DeleteFilterAsync(actor.Scope, tenant, filterId, cancellationToken);
-        _profiles.TryRemove(tenant, out _);
+        Forget(tenant);
         return removed;
     }
 
@@ -93,9 +96,14 @@ public sealed class RuleSettingsService
             return cached;
         }
 
+        long generation = Interlocked.Read(ref _generation);
         TenantRuleSettings settings = await _store.GetAsync(TenantScope.For(tenant), tenant, cancellationToken);
         var profile = new TenantProfile(settings.Overrides, _options.MinimumLevel, TenantFilterCompiler.Compile(settings.Filters, _rules));
-        _profiles[tenant] = profile;
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            _profiles[tenant] = profile;
+        }
+
         return profile;
     }
 
@@ -104,11 +112,18 @@ public sealed class RuleSettingsService
     {
         if (tenant is { } t)
         {
-            _profiles.TryRemove(t, out _);
+            Forget(t);
         }
         else
         {
+            Interlocked.Increment(ref _generation);
             _profiles.Clear();
         }
+    }
+
+    private void Forget(TenantId tenant)
+    {
+        Interlocked.Increment(ref _generation);
+        _profiles.TryRemove(tenant, out _);
     }
 }

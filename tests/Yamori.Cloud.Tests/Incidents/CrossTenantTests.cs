@@ -1,4 +1,6 @@
+using System.Reflection;
 using Yamori.Cloud.Detection;
+using Yamori.Cloud.Identity;
 using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Tenancy;
 using Yamori.Cloud.Tests.Detection;
@@ -16,6 +18,26 @@ public sealed class CrossTenantTests : IDisposable
     private readonly DeviceId _deviceA = DeviceId.New();
 
     public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void Every_store_method_takes_a_scope_and_every_service_method_an_actor()
+    {
+        // "No unscoped queries": a new method without a scope (stores) or an actor (services) fails here.
+        MethodInfo[] storeMethods = [.. typeof(IAlertStore).GetMethods(), .. typeof(IIncidentStore).GetMethods(), .. typeof(IRuleSettingsStore).GetMethods(), .. typeof(IRawEventReader).GetMethods()];
+        foreach (MethodInfo method in storeMethods)
+        {
+            Assert.True(method.GetParameters().FirstOrDefault()?.ParameterType == typeof(TenantScope), $"{method.DeclaringType!.Name}.{method.Name} does not take a TenantScope first");
+        }
+
+        IEnumerable<MethodInfo> serviceMethods = typeof(IncidentService).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Concat(typeof(RuleSettingsService).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                .Where(m => m.Name is not (nameof(RuleSettingsService.GetProfileAsync) or nameof(RuleSettingsService.IsEnabledAsync) or nameof(RuleSettingsService.Invalidate))))
+            .Where(m => !m.IsSpecialName);
+        foreach (MethodInfo method in serviceMethods)
+        {
+            Assert.True(method.GetParameters().FirstOrDefault()?.ParameterType == typeof(Actor), $"{method.DeclaringType!.Name}.{method.Name} does not take an Actor first");
+        }
+    }
 
     [Fact]
     public async Task Town_B_sees_none_of_town_A_through_the_service()
