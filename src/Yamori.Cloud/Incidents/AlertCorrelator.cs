@@ -51,30 +51,42 @@ public sealed class AlertCorrelator
         }
 
         var result = new List<Alert>();
-        await _round.WaitAsync(cancellationToken);
+        var stored = new List<Round>();
         try
         {
-            foreach (IGrouping<TenantId, AlertCandidate> tenant in candidates.GroupBy(c => c.Tenant))
+            await _round.WaitAsync(cancellationToken);
+            try
             {
-                var round = new Round(tenant.Key);
-                foreach (AlertCandidate c in tenant)
+                foreach (IGrouping<TenantId, AlertCandidate> tenant in candidates.GroupBy(c => c.Tenant))
                 {
-                    await ApplyAsync(round, c, cancellationToken);
-                }
+                    var round = new Round(tenant.Key);
+                    foreach (AlertCandidate c in tenant)
+                    {
+                        await ApplyAsync(round, c, cancellationToken);
+                    }
 
-                await _incidents.RecordDetectionAsync(
-                    TenantScope.For(tenant.Key),
-                    [.. round.Alerts.Values],
-                    [.. round.Incidents.Values.Where(i => round.Created.Contains(i.Id))],
-                    [.. round.Incidents.Values.Where(i => !round.Created.Contains(i.Id))],
-                    cancellationToken);
-                result.AddRange(round.Alerts.Values);
-                await NotifyAsync(round, cancellationToken);
+                    await _incidents.RecordDetectionAsync(
+                        TenantScope.For(tenant.Key),
+                        [.. round.Alerts.Values],
+                        [.. round.Incidents.Values.Where(i => round.Created.Contains(i.Id))],
+                        [.. round.Incidents.Values.Where(i => !round.Created.Contains(i.Id))],
+                        cancellationToken);
+                    result.AddRange(round.Alerts.Values);
+                    stored.Add(round);
+                }
+            }
+            finally
+            {
+                _round.Release();
             }
         }
         finally
         {
-            _round.Release();
+            // Outside the round lock, and even when a later tenant's round failed: what is stored is announced.
+            foreach (Round round in stored)
+            {
+                await NotifyAsync(round, CancellationToken.None);
+            }
         }
 
         return result;
