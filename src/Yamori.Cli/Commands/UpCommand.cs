@@ -7,6 +7,7 @@ using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Storage.Sqlite;
 using Yamori.Server;
+using Yamori.Sigma.Loading;
 using Yamori.Server.Hosting;
 
 namespace Yamori.Cli.Commands;
@@ -15,13 +16,17 @@ namespace Yamori.Cli.Commands;
 internal static class UpCommand
 {
     public const string Help = """
-        usage: yamori up [--data DIR] [--demo] [--api ADDR:PORT] [--agent ADDR:PORT] [--name HOST]...
+        usage: yamori up [--data DIR] [--demo] [--api ADDR:PORT] [--agent ADDR:PORT] [--name HOST]... [--rules DIR]... [--placeholders FILE]
 
           --data DIR         data directory (default: $XDG_DATA_HOME/yamori or ~/.local/share/yamori)
           --demo             on first start, create a demo prefecture with two towns and enrollment tokens
           --api ADDR:PORT    REST API and enrollment listener (default 127.0.0.1:8443)
           --agent ADDR:PORT  agent stream listener, mutual TLS (default 127.0.0.1:8444)
           --name HOST        a host name agents use to reach this cloud (repeatable; default localhost)
+          --rules DIR        Sigma rules every town starts from (repeatable; default: SigmaHQ's rules,
+                             rules-emerging-threats and rules-threat-hunting when YAMORI_SIGMAHQ or
+                             ../shared/data/sigmahq is found)
+          --placeholders F   values for placeholder rules (see config/placeholders.example.yml)
 
         Stops on Ctrl+C or SIGTERM after committing what it acknowledged.
         """;
@@ -46,7 +51,7 @@ internal static class UpCommand
             BootstrapCredentials? operatorAccount = await FirstStart.CreateOperatorAsync(app.Services);
             IReadOnlyList<DemoTown> demo = options.Demo ? await FirstStart.CreateDemoAsync(app.Services) : [];
             Listeners listeners = app.Services.GetRequiredService<Listeners>();
-            PrintBanner(stdout, options, listeners, demo, app.Services.GetRequiredService<CloudCertificateAuthority>());
+            PrintBanner(stdout, options, listeners, demo, app.Services.GetRequiredService<CloudCertificateAuthority>(), app.Services.GetRequiredService<RuleSet>());
             if (operatorAccount is not null)
             {
                 PrintOperator(stdout, operatorAccount, listeners);
@@ -60,7 +65,7 @@ internal static class UpCommand
         return 0;
     }
 
-    private static void PrintBanner(TextWriter stdout, ServerOptions options, Listeners listeners, IReadOnlyList<DemoTown> demo, CloudCertificateAuthority authority)
+    private static void PrintBanner(TextWriter stdout, ServerOptions options, Listeners listeners, IReadOnlyList<DemoTown> demo, CloudCertificateAuthority authority, RuleSet rules)
     {
         using var ca = authority.Certificate;
         stdout.WriteLine($"""
@@ -68,6 +73,7 @@ internal static class UpCommand
               data directory   {options.DataDirectory}
               API              {listeners.ApiUri}api/v1/   (OpenAPI: {listeners.ApiUri}openapi/v1.json)
               agent stream     {listeners.AgentUri}   (mutual TLS)
+              rules            {rules.Rules.Count:N0} loaded from {string.Join(", ", options.RuleDirectories)}{(rules.Errors.Count > 0 ? $" ({rules.Errors.Count} not loaded: see yamori rules check)" : "")}
               cloud CA         SHA-256 {ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}
                                (agents fetch {listeners.ApiUri}api/v1/ca and accept it only with this fingerprint)
             """);
@@ -104,6 +110,8 @@ internal static class UpCommand
         IPEndPoint api = new(IPAddress.Loopback, 8443);
         IPEndPoint agent = new(IPAddress.Loopback, 8444);
         var names = new List<string>();
+        var rules = new List<string>();
+        string? placeholders = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -123,6 +131,12 @@ internal static class UpCommand
                 case "--name":
                     names.Add(Value(args, ref i));
                     break;
+                case "--rules":
+                    rules.Add(Path.GetFullPath(Value(args, ref i)));
+                    break;
+                case "--placeholders":
+                    placeholders = Path.GetFullPath(Value(args, ref i));
+                    break;
                 default:
                     throw new UsageException($"up: unknown option '{args[i]}'");
             }
@@ -135,6 +149,8 @@ internal static class UpCommand
             ApiEndpoint = api,
             AgentEndpoint = agent,
             ServerNames = names.Count > 0 ? names : ["localhost"],
+            RuleDirectories = rules.Count > 0 ? rules : SigmaHqLocator.Find() is { } root ? [.. SigmaHqLocator.DefaultPacks(root)] : [],
+            PlaceholdersPath = placeholders,
         };
     }
 

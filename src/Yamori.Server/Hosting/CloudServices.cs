@@ -44,7 +44,7 @@ public static class CloudServices
         services.AddSingleton<EnrollmentService>();
         services.AddSingleton<CertificateValidator>();
         services.AddSingleton<DeviceRevoker>();
-        services.AddSingleton<IEventSink>(NullEventSink.Instance);
+        services.AddYamoriDetection(options, database);
         services.AddSingleton(new IngestOptions());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(new AgentStreamOptions());

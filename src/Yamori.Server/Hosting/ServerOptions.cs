@@ -17,6 +17,15 @@ public sealed record ServerOptions
     /// <summary>Host names agents and browsers use to reach this cloud; they go into the server certificate.</summary>
     public IReadOnlyList<string> ServerNames { get; init; } = ["localhost"];
 
+    /// <summary>Sigma rule files or folders loaded at start (the global packs every tenant starts from).</summary>
+    public IReadOnlyList<string> RuleDirectories { get; init; } = [];
+
+    /// <summary>Values for placeholder rules (see config/placeholders.example.yml); null leaves those rules unloaded.</summary>
+    public string? PlaceholdersPath { get; init; }
+
+    /// <summary>Alert merge and incident windows, minimum level.</summary>
+    public Yamori.Cloud.Detection.DetectionOptions Detection { get; init; } = new();
+
     /// <summary>Lockout, session lifetimes and password-hash cost.</summary>
     public Yamori.Cloud.Identity.IdentityOptions Identity { get; init; } = new();
 
