@@ -18,10 +18,13 @@ public static class TelemetryFlattener
     {
         target.Clear();
 
-        // Declared parts route the event as a JSON line's "logsource" does; a fully empty source
-        // (forwarded Windows events) leaves routing to Channel and EventID.
+        // Declared parts route the event as a JSON line's "logsource" does. A source without category
+        // and service (a Windows agent forwarding event-log records says only "windows") is routed by
+        // its Channel and EventID, which classify it more precisely than the product alone.
         LogSource ls = ev.Source;
-        target.Source = new LogSourceHint(NullIfEmpty(ls.Product), NullIfEmpty(ls.Category), NullIfEmpty(ls.Service));
+        target.Source = ls.Category.Length == 0 && ls.Service.Length == 0 && HasChannel(ev)
+            ? default
+            : new LogSourceHint(NullIfEmpty(ls.Product), NullIfEmpty(ls.Category), NullIfEmpty(ls.Service));
         target.Timestamp = ev.Time;
         IReadOnlyList<EventField> fields = ev.Fields;
         for (int i = 0; i < fields.Count; i++)
@@ -42,4 +45,18 @@ public static class TelemetryFlattener
     };
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    private static bool HasChannel(TelemetryEvent ev)
+    {
+        IReadOnlyList<EventField> fields = ev.Fields;
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (string.Equals(fields[i].Name, "Channel", StringComparison.Ordinal))
+            {
+                return fields[i].Value.Kind == EventValueKind.String && fields[i].Value.AsString.Length > 0;
+            }
+        }
+
+        return false;
+    }
 }

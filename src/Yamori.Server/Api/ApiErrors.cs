@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
+using Yamori.Cloud.Detection;
 using Yamori.Cloud.Identity;
+using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Tenancy;
 
 namespace Yamori.Server.Api;
@@ -20,6 +22,22 @@ internal sealed class ApiErrors : IEndpointFilter
         catch (AccessDeniedException ex)
         {
             return Problems.Forbidden(ex.Message);
+        }
+        catch (DetectionAccessException ex)
+        {
+            return Problems.Forbidden(ex.Message);
+        }
+        catch (InvalidIncidentTransitionException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        catch (FilterValidationException ex)
+        {
+            return TypedResults.Problem(
+                detail: ex.Message,
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "invalid filter",
+                extensions: new Dictionary<string, object?> { ["line"] = ex.Line, ["field"] = ex.Field });
         }
         catch (TenantScopeException)
         {

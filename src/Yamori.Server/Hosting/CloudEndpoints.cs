@@ -33,6 +33,8 @@ public static class CloudEndpoints
         api.MapEnrollmentApi();
         api.MapTenancyApi();
         api.MapDevicesApi();
+        api.MapIncidentsApi();
+        api.MapRulesApi();
         return app;
     }
 }

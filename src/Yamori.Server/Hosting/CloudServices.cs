@@ -56,6 +56,7 @@ public static class CloudServices
             grpc.EnableDetailedErrors = false;
         });
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(Api.JsonSetup.Configure);
         services.AddOpenApi("v1");
         services.AddAuthentication(ActorAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ActorAuthentication>(ActorAuthentication.SchemeName, null);
         services.AddAuthorization(Policies.Add);

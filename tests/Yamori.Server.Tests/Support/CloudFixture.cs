@@ -40,7 +40,7 @@ public sealed class CloudFixture : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null, bool seed = true)
+    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null, bool seed = true, IReadOnlyList<string>? rules = null)
     {
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "yamori-server-tests", Guid.NewGuid().ToString("N"));
         var options = new ServerOptions
@@ -48,6 +48,10 @@ public sealed class CloudFixture : IAsyncDisposable
             DataDirectory = dataDirectory,
             ApiEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
             AgentEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            RuleDirectories = rules ?? [],
+
+            // The real hash, at a test-friendly cost: sign-ins are many here and the algorithm is the same.
+            Identity = new Yamori.Cloud.Identity.IdentityOptions { PasswordHash = new Yamori.Cloud.Identity.PasswordHashOptions { MemoryKiB = 8192, Iterations = 1 } },
         };
         WebApplication app = CloudServer.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
