@@ -10,14 +10,15 @@ namespace Yamori.Cloud.Notifications;
 /// </summary>
 internal static class MailMessageText
 {
-    // An encoded word is at most 75 characters: "=?UTF-8?B?" + base64 + "?=" leaves 63 for
-    // base64, i.e. 45 bytes of UTF-8, never splitting a character.
-    private const int MaxWordBytes = 45;
+    // 39 bytes of UTF-8 make 52 base64 characters, a 64-character encoded word: with
+    // "Subject: " in front the line stays under the 78 that RFC 5322 asks for, and no word ever
+    // splits a character (RFC 2047 forbids that).
+    private const int MaxWordBytes = 39;
 
     public static string Build(string fromName, string from, string to, string subject, string body, DateTimeOffset date, Guid id)
     {
         var text = new StringBuilder();
-        text.Append("From: ").Append(EncodeWords(fromName)).Append(" <").Append(from).Append(">\r\n");
+        text.Append("From: ").Append(EncodeWords(fromName)).Append("\r\n <").Append(from).Append(">\r\n");
         text.Append("To: <").Append(to).Append(">\r\n");
         text.Append("Subject: ").Append(EncodeWords(subject)).Append("\r\n");
         text.Append("Date: ").Append(date.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture)).Append("\r\n");
