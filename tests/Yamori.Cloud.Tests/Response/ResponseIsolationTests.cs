@@ -46,23 +46,24 @@ public sealed class ResponseIsolationTests : IDisposable
         await _f.Service.RequestAsync(_f.Analyst, _f.DeviceB1, ResponseAction.Query("processes"), incident);
         await _f.Service.CancelAsync(_f.Analyst, ids[4]);
 
-        var seen = new List<Guid>();
+        var seen = new List<ResponseCommand>();
         string? cursor = null;
         int pages = 0;
         do
         {
             CommandPage page = await _f.Service.ListAsync(_f.ScopeA, new CommandQuery(Limit: 2, Cursor: cursor));
-            seen.AddRange(page.Items.Select(c => c.Id));
+            seen.AddRange(page.Items);
             cursor = page.NextCursor;
             pages++;
         }
         while (cursor is not null);
 
         Assert.Equal(3, pages);
-        Assert.Equal(ids.Order().ToHashSet(), seen.ToHashSet());
         Assert.Equal(5, seen.Count);
-        Assert.Equal(ids[4], seen[0]);
-        Assert.Equal(ids[0], seen[^1]);
+        Assert.Equal(ids.ToHashSet(), seen.Select(c => c.Id).ToHashSet());
+        Assert.Equal(seen.Select(c => c.RequestedAt).OrderDescending(), seen.Select(c => c.RequestedAt));
+        Assert.Equal(ids[4], seen[0].Id);
+        Assert.Equal(new[] { ids[0], ids[1] }.ToHashSet(), seen[^2..].Select(c => c.Id).ToHashSet());
 
         Assert.Equal(3, (await _f.Service.ListAsync(_f.ScopeA, new CommandQuery(Device: _f.DeviceA1))).Items.Count);
         Assert.Equal(3, (await _f.Service.ListAsync(_f.ScopeA, new CommandQuery(IncidentId: incident))).Items.Count);
