@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Yamori.Cloud.Tests.Notifications;
 
 /// <summary>A message as the sink received it.</summary>
-internal sealed record SinkMessage(string From, IReadOnlyList<string> To, string Data)
+internal sealed record SinkMessage(string From, IReadOnlyList<string> To, string Data, bool OverTls = false, string? AuthenticatedUser = null)
 {
     /// <summary>A header, unfolded; null when absent.</summary>
     public string? Header(string name)
@@ -57,13 +59,20 @@ internal sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
+    private readonly X509Certificate2? _certificate;
     private readonly Task _accept;
+    private int _disposed;
 
-    public SmtpSink()
+    /// <param name="certificate">When given, the sink offers STARTTLS, and AUTH PLAIN once TLS is up.</param>
+    public SmtpSink(X509Certificate2? certificate = null)
     {
+        _certificate = certificate;
         _listener.Start();
         _accept = AcceptLoop();
     }
+
+    /// <summary>The user and password AUTH PLAIN accepts.</summary>
+    public (string User, string Password) Credentials { get; set; } = ("relay-user", "relay-password");
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -74,6 +83,11 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Stop();
         try
@@ -101,11 +115,13 @@ internal sealed class SmtpSink : IAsyncDisposable
     {
         using (client)
         {
-            NetworkStream stream = client.GetStream();
-            using var reader = new StreamReader(stream, Encoding.ASCII);
-            using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+            Stream stream = client.GetStream();
+            var reader = new StreamReader(stream, Encoding.ASCII);
+            var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
             await writer.WriteLineAsync("220 sink.test ESMTP");
             string? from = null;
+            string? user = null;
+            bool tls = false;
             var to = new List<string>();
             while (await reader.ReadLineAsync() is { } line)
             {
@@ -114,7 +130,39 @@ internal sealed class SmtpSink : IAsyncDisposable
                 {
                     case "EHLO":
                         await writer.WriteLineAsync("250-sink.test");
+                        if (_certificate is not null && !tls)
+                        {
+                            await writer.WriteLineAsync("250-STARTTLS");
+                        }
+
+                        if (tls)
+                        {
+                            await writer.WriteLineAsync("250-AUTH PLAIN");
+                        }
+
                         await writer.WriteLineAsync("250 8BITMIME");
+                        break;
+                    case "STARTTLS" when _certificate is not null && !tls:
+                        await writer.WriteLineAsync("220 go ahead");
+                        var ssl = new SslStream(stream);
+                        await ssl.AuthenticateAsServerAsync(_certificate);
+                        stream = ssl;
+                        reader = new StreamReader(stream, Encoding.ASCII);
+                        writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+                        tls = true;
+                        break;
+                    case "AUTH" when tls:
+                        string[] parts = Encoding.UTF8.GetString(Convert.FromBase64String(line.Split(' ')[2])).Split('\0');
+                        if (parts[1] == Credentials.User && parts[2] == Credentials.Password)
+                        {
+                            user = parts[1];
+                            await writer.WriteLineAsync("235 authenticated");
+                        }
+                        else
+                        {
+                            await writer.WriteLineAsync("535 authentication failed");
+                        }
+
                         break;
                     case "HELO":
                         await writer.WriteLineAsync("250 sink.test");
@@ -151,7 +199,7 @@ internal sealed class SmtpSink : IAsyncDisposable
                             data.Append(dataLine.StartsWith("..", StringComparison.Ordinal) ? dataLine[1..] : dataLine).Append("\r\n");
                         }
 
-                        Messages.Enqueue(new SinkMessage(from, to.ToArray(), data.ToString()));
+                        Messages.Enqueue(new SinkMessage(from, to.ToArray(), data.ToString(), tls, user));
                         await writer.WriteLineAsync("250 queued");
                         break;
                     case "RSET":
@@ -160,12 +208,15 @@ internal sealed class SmtpSink : IAsyncDisposable
                         break;
                     case "QUIT":
                         await writer.WriteLineAsync("221 bye");
+                        await stream.DisposeAsync();
                         return;
                     default:
                         await writer.WriteLineAsync("502 not implemented");
                         break;
                 }
             }
+
+            await stream.DisposeAsync();
         }
     }
 

@@ -40,6 +40,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public bool AlwaysFail { get; set; }
 
+    /// <summary>While set, requests are recorded but never answered (until disposal).</summary>
+    public bool Hang { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -94,6 +97,20 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             int length = headers.TryGetValue("Content-Length", out string? cl) ? int.Parse(cl, System.Globalization.CultureInfo.InvariantCulture) : 0;
             byte[] body = new byte[length];
             await stream.ReadExactlyAsync(body);
+
+            if (Hang)
+            {
+                Requests.Enqueue(new ReceivedRequest(requestLine[0], requestLine[1], headers, body, 0));
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return;
+            }
 
             bool fail = AlwaysFail || Interlocked.Decrement(ref _failNext) >= 0;
             if (!fail)
