@@ -116,3 +116,13 @@ public sealed record ResultRecording(bool Accepted, string? Reason, CommandChang
 {
     public static ResultRecording Ignored(string reason) => new(false, reason, null);
 }
+
+/// <summary>A command for <see cref="Device"/> became deliverable.</summary>
+public sealed class CommandQueuedEventArgs(TenantId tenant, DeviceId device, Guid commandId) : EventArgs
+{
+    public TenantId Tenant { get; } = tenant;
+
+    public DeviceId Device { get; } = device;
+
+    public Guid CommandId { get; } = commandId;
+}

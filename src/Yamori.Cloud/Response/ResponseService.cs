@@ -26,6 +26,13 @@ public sealed partial class ResponseService
 
     public ResponseOptions Options => _options;
 
+    /// <summary>
+    /// Raised after a command becomes deliverable (queued on request, or approved), so the host can
+    /// call <see cref="TakeDeliverableAsync"/> on the device's open stream at once instead of
+    /// waiting for its next reconnect. Handlers must not throw or block.
+    /// </summary>
+    public event EventHandler<CommandQueuedEventArgs>? CommandQueued;
+
     /// <summary>Each kind with whether <paramref name="actor"/> may request it in <paramref name="tenant"/>, and why.</summary>
     public async Task<IReadOnlyList<AllowedAction>> GetAllowedActionsAsync(Actor actor, TenantId tenant, CancellationToken cancellationToken = default)
     {
@@ -70,6 +77,11 @@ public sealed partial class ResponseService
             throw new ArgumentException($"expiresIn must be positive and at most {_options.MaxExpiry}", nameof(expiresIn));
         }
 
+        if (incidentId == Guid.Empty)
+        {
+            throw new ArgumentException("incidentId must be an incident's id or absent", nameof(incidentId));
+        }
+
         if (action.MaxBytes > _options.MaxCollectedFileBytes)
         {
             throw new ArgumentException($"maxBytes must be at most {_options.MaxCollectedFileBytes}", "maxBytes");
@@ -89,6 +101,11 @@ public sealed partial class ResponseService
             Guid.CreateVersion7(now), target.Tenant, device, incidentId, action, new ActorStamp(actor.Id, actor.Name, now), now + expiry,
             approval ? CommandState.PendingApproval : CommandState.Queued, null, null, null, null, 0, null, null, 1);
         await _store.InsertAsync(TenantScope.For(target.Tenant), command, cancellationToken);
+        if (command.State == CommandState.Queued)
+        {
+            CommandQueued?.Invoke(this, new CommandQueuedEventArgs(command.Tenant, command.Device, command.Id));
+        }
+
         return new CommandChange(null, command);
     }
 
@@ -185,7 +202,13 @@ public sealed partial class ResponseService
             Approval = new CommandApproval(new ActorStamp(actor.Id, actor.Name, now), approve),
             Version = before.Version + 1,
         };
-        return await CommitAsync(actor.Scope, before, after, cancellationToken);
+        CommandChange change = await CommitAsync(actor.Scope, before, after, cancellationToken);
+        if (approve)
+        {
+            CommandQueued?.Invoke(this, new CommandQueuedEventArgs(after.Tenant, after.Device, after.Id));
+        }
+
+        return change;
     }
 
     private async Task<CommandChange> CommitAsync(TenantScope scope, ResponseCommand before, ResponseCommand after, CancellationToken cancellationToken)

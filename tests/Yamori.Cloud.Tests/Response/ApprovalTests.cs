@@ -37,6 +37,24 @@ public sealed class ApprovalTests : IDisposable
     }
 
     [Fact]
+    public async Task The_host_hears_when_a_command_becomes_deliverable()
+    {
+        var heard = new List<(TenantId, DeviceId, Guid)>();
+        _f.Service.CommandQueued += (_, e) => heard.Add((e.Tenant, e.Device, e.CommandId));
+        await _f.Service.SetRequireIsolationApprovalAsync(_f.AdminA, _f.TownA, true);
+
+        Guid isolate = (await _f.Service.RequestAsync(_f.Analyst, _f.DeviceA1, ResponseAction.Isolate())).After.Id;
+        Assert.Empty(heard);
+        Guid query = (await _f.Service.RequestAsync(_f.Analyst, _f.DeviceA2, ResponseAction.Query("processes"))).After.Id;
+        await _f.Service.ApproveAsync(_f.AdminA, isolate);
+        Assert.Equal([(_f.TownA, _f.DeviceA2, query), (_f.TownA, _f.DeviceA1, isolate)], heard);
+
+        Guid denied = (await _f.Service.RequestAsync(_f.Analyst, _f.DeviceA1, ResponseAction.Isolate())).After.Id;
+        await _f.Service.DenyAsync(_f.AdminA, denied);
+        Assert.Equal(2, heard.Count);
+    }
+
+    [Fact]
     public async Task A_denied_isolation_is_never_sent_and_other_kinds_need_no_approval()
     {
         await _f.Service.SetRequireIsolationApprovalAsync(_f.SocAdmin, _f.TownA, true);
