@@ -39,6 +39,13 @@ public interface INotificationOutbox
     /// <summary>Attempts of the tenants in scope, oldest first; optionally of one notification or digest.</summary>
     ValueTask<IReadOnlyList<DeliveryAttempt>> ListAttemptsAsync(TenantScope scope, Guid? sourceId = null, int limit = 1000, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How one notification was routed: per matching contact, immediate, into a digest (with the
+    /// digest's id once composed, which is the <see cref="DeliveryAttempt.SourceId"/> of its attempts),
+    /// or dropped as a duplicate. Empty for Informational notifications and outside the scope.
+    /// </summary>
+    ValueTask<IReadOnlyList<NotificationRoute>> ListRoutesAsync(TenantScope scope, Guid notificationId, CancellationToken cancellationToken = default);
+
     /// <summary>Messages of the tenants in scope, newest first; optionally of one notification or digest.</summary>
     ValueTask<IReadOnlyList<OutboxMessage>> ListMessagesAsync(TenantScope scope, Guid? sourceId = null, int limit = 1000, CancellationToken cancellationToken = default);
 }

@@ -92,6 +92,23 @@ public sealed record OutboxMessage(
     DateTimeOffset NextAttemptAt,
     DateTimeOffset CreatedAt);
 
+/// <summary>How a notification went to one contact.</summary>
+public enum RouteMode
+{
+    /// <summary>Sent at once (High and Critical).</summary>
+    Immediate = 1,
+
+    /// <summary>Collected into the contact's digest (Medium and Low).</summary>
+    Digest = 2,
+
+    /// <summary>Not sent: the same dedup key reached this contact within the window.</summary>
+    Duplicate = 3,
+}
+
+/// <summary>One notification's route to one contact.</summary>
+/// <param name="BatchId">The notification id for immediate messages, the digest id once composed, else null.</param>
+public sealed record NotificationRoute(Guid NotificationId, TenantId Tenant, ContactId Contact, RouteMode Mode, Guid? BatchId, DateTimeOffset CreatedAt);
+
 /// <summary>A recorded delivery attempt. <see cref="Error"/> never carries a secret.</summary>
 /// <param name="SourceId">The notification id, or the digest's id when <see cref="IsDigest"/>.</param>
 public sealed record DeliveryAttempt(

@@ -60,9 +60,10 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Medium_and_low_wait_and_go_out_as_one_digest_per_contact()
     {
-        await _f.Contacts.CreateAsync(_f.AdminA, _f.Contact(_f.TownA, "kato"));
+        NotificationContact kato = _f.Contact(_f.TownA, "kato");
+        await _f.Contacts.CreateAsync(_f.AdminA, kato);
         await _f.Contacts.CreateAsync(_f.AdminA, _f.Contact(_f.TownA, "chief", webhook: false, minimum: Severity.High));
-        await _f.Notify(_f.TownA, Severity.Medium, "USB 記憶媒体の接続", "m-1");
+        Guid first = await _f.Notify(_f.TownA, Severity.Medium, "USB 記憶媒体の接続", "m-1");
         await _f.Dispatch();
         _f.Clock.Advance(TimeSpan.FromMinutes(10));
         await _f.Notify(_f.TownA, Severity.Low, "定義ファイルの更新遅延", "m-2");
@@ -89,6 +90,13 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.True(json.RootElement.GetProperty("digest").GetBoolean());
         Assert.Equal("medium", json.RootElement.GetProperty("severity").GetString());
 
+        // The notification's route names the digest whose attempts carry its id.
+        NotificationRoute route = Assert.Single(await _f.Outbox.ListRoutesAsync(TenantScope.For(_f.TownA), first));
+        Assert.Equal((kato.Id, RouteMode.Digest), (route.Contact, route.Mode));
+        Assert.Equal(json.RootElement.GetProperty("notification_id").GetGuid(), route.BatchId);
+        Assert.Equal(2, (await _f.Outbox.ListAttemptsAsync(TenantScope.For(_f.TownA), route.BatchId)).Count);
+        Assert.Empty(await _f.Outbox.ListRoutesAsync(TenantScope.For(_f.TownB), first));
+
         _f.Clock.Advance(TimeSpan.FromHours(2));
         Assert.Equal(0, await _f.Dispatch());
         Assert.Single(_f.Smtp.Messages);
@@ -101,10 +109,11 @@ public sealed class DeliveryTests : IAsyncLifetime
         await _f.Notify(_f.TownA, Severity.High, "同じアラート", "alert-7");
         await _f.Dispatch();
         _f.Clock.Advance(TimeSpan.FromMinutes(5));
-        await _f.Notify(_f.TownA, Severity.High, "同じアラート", "alert-7");
+        Guid repeat = await _f.Notify(_f.TownA, Severity.High, "同じアラート", "alert-7");
         await _f.Notify(_f.TownA, Severity.High, "別のアラート", "alert-8");
         await _f.Dispatch();
         Assert.Equal(["同じアラート", "別のアラート"], _f.Smtp.Messages.Select(m => m.Subject));
+        Assert.Equal(RouteMode.Duplicate, Assert.Single(await _f.Outbox.ListRoutesAsync(TenantScope.For(_f.TownA), repeat)).Mode);
 
         _f.Clock.Advance(_f.Options.DedupWindow);
         await _f.Notify(_f.TownA, Severity.High, "同じアラート", "alert-7");
