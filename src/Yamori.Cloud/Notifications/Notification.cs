@@ -4,7 +4,10 @@ namespace Yamori.Cloud.Notifications;
 
 /// <summary>Something a town's contacts should hear about.</summary>
 /// <param name="Link">Console URL of the alert or incident (absolute http/https), or null.</param>
-/// <param name="DedupKey">The same key for the same contact is delivered once within the dedup window (e.g. the alert id).</param>
+/// <param name="DedupKey">
+/// The same key for the same contact is delivered once within the dedup window (e.g. the alert
+/// id), unless it comes back more severe than before.
+/// </param>
 public sealed record NotificationRequest(TenantId Tenant, Severity Severity, string Subject, string Body, string? Link, string DedupKey)
 {
     /// <exception cref="ArgumentException">A field is invalid (the message names it).</exception>

@@ -61,10 +61,14 @@ public sealed partial class SqliteNotificationOutbox(SqliteDatabase database) : 
             {
                 foreach ((ContactId contact, bool hasEmail, bool hasWebhook) in MatchingContacts(connection, tx, n.Tenant, n.Severity))
                 {
+                    // Only an earlier one at least as severe makes this a duplicate: an alert that
+                    // escalates from medium to critical under the same key must still go out.
                     using SqliteCommand dup = Command(connection, tx, """
-                        SELECT 1 FROM notification_items
-                        WHERE contact_id = $contact AND dedup_key = $dedup AND mode <> 3 AND created_ticks > $since LIMIT 1
+                        SELECT 1 FROM notification_items i JOIN notifications n ON n.id = i.notification_id
+                        WHERE i.contact_id = $contact AND i.dedup_key = $dedup AND i.mode <> 3 AND i.created_ticks > $since
+                            AND n.severity >= $severity LIMIT 1
                         """);
+                    dup.Parameters.AddWithValue("$severity", (int)n.Severity);
                     dup.Parameters.AddWithValue("$contact", contact.Value.ToByteArray());
                     dup.Parameters.AddWithValue("$dedup", n.Dedup);
                     dup.Parameters.AddWithValue("$since", n.Created - dedupWindow.Ticks);

@@ -122,6 +122,17 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_alert_that_escalates_under_the_same_key_still_goes_out()
+    {
+        await _f.Contacts.CreateAsync(_f.AdminA, _f.Contact(_f.TownA, "kato", webhook: false));
+        await _f.Notify(_f.TownA, Severity.Medium, "疑わしい通信", "alert-9");
+        await _f.Notify(_f.TownA, Severity.Critical, "疑わしい通信（重大に格上げ）", "alert-9");
+        await _f.Notify(_f.TownA, Severity.High, "疑わしい通信（再通知）", "alert-9");
+        await _f.Dispatch();
+        Assert.Equal(["疑わしい通信（重大に格上げ）"], _f.Smtp.Messages.Select(m => m.Subject));
+    }
+
+    [Fact]
     public async Task A_failing_webhook_is_retried_with_backoff_and_every_attempt_recorded()
     {
         NotificationContact contact = _f.Contact(_f.TownA, "kato", email: false);
