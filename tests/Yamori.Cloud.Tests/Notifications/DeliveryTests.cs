@@ -238,9 +238,11 @@ public sealed class DeliveryTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         Task loop = _f.Dispatcher.RunAsync(stop.Token);
         await _f.Notify(_f.TownA, Severity.Critical, "ループ", "loop-1");
+        // A bound, not a timing assertion: a broken wake-up fails here instead of hanging the run.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (_f.Smtp.Messages.IsEmpty)
         {
-            await Task.Delay(20);
+            await Task.Delay(20, bound.Token);
         }
 
         await stop.CancelAsync();
