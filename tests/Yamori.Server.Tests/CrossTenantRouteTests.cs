@@ -185,8 +185,13 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
                 """,
         });
 
+        JsonObject command = await s.Operator.PostAsync($"api/v1/devices/{s.DeviceA.DeviceId}/commands", new { kind = "query", args = new Dictionary<string, string> { ["name"] = "processes" } });
+        JsonObject contact = await s.AdminA.PostAsync($"api/v1/tenants/{s.Cloud.TownA.Id.Value}/contacts", new { name = "軽井沢町 情報政策係", email = "joho@town.karuizawa.example.lg.jp" });
+
         _ids = new Dictionary<string, string>
         {
+            ["commandId"] = (string)command["id"]!,
+            ["contactId"] = (string)contact["id"]!,
             ["tenantId"] = s.Cloud.TownA.Id.Value.ToString(),
             ["segmentId"] = s.Cloud.SegmentA.Id.Value.ToString(),
             ["deviceId"] = s.DeviceA.DeviceId.ToString(),
@@ -218,6 +223,13 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
             ["PUT /api/v1/users/{userId:guid}/role"] = new { role = "town-viewer", tenantId = townA },
             ["POST /api/v1/api-tokens/"] = new { name = "intruder", role = "town-admin", tenantId = townA },
             ["POST /api/v1/audit/verify"] = new { },
+            ["POST /api/v1/devices/{deviceId:guid}/commands"] = new { kind = "query", args = new Dictionary<string, string> { ["name"] = "connections" } },
+            ["POST /api/v1/commands/{commandId:guid}/approve"] = new { },
+            ["POST /api/v1/commands/{commandId:guid}/deny"] = new { },
+            ["POST /api/v1/commands/{commandId:guid}/cancel"] = new { },
+            ["PUT /api/v1/tenants/{tenantId:guid}/response-settings"] = new { requireIsolationApproval = true },
+            ["POST /api/v1/tenants/{tenantId:guid}/contacts"] = new { name = "intruder", email = "intruder@example.jp" },
+            ["PUT /api/v1/tenants/{tenantId:guid}/contacts/{contactId:guid}"] = new { name = "intruder", email = "intruder@example.jp" },
             ["PUT /api/v1/tenants/{tenantId:guid}/rule-settings/{ruleId}"] = new { state = "disabled" },
             ["POST /api/v1/tenants/{tenantId:guid}/rule-filters"] = new { yaml = $"title: x\nfilter:\n  rules:\n    - {s.RuleId}\n  selection:\n    User: x\n  condition: selection\n" },
         };

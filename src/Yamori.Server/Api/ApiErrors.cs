@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Yamori.Cloud.Detection;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Incidents;
+using Yamori.Cloud.Notifications;
+using Yamori.Cloud.Response;
 using Yamori.Cloud.Tenancy;
 
 namespace Yamori.Server.Api;
@@ -26,6 +28,22 @@ internal sealed class ApiErrors : IEndpointFilter
         catch (DetectionAccessException ex)
         {
             return Problems.Forbidden(ex.Message);
+        }
+        catch (ResponsePolicyException ex)
+        {
+            return Problems.Forbidden(ex.Message);
+        }
+        catch (ContactAccessDeniedException ex)
+        {
+            return Problems.Forbidden(ex.Message);
+        }
+        catch (ResponseNotFoundException)
+        {
+            return Problems.NotFound();
+        }
+        catch (ResponseConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
         }
         catch (InvalidIncidentTransitionException ex)
         {

@@ -17,6 +17,7 @@ internal static class JsonSetup
         options.SerializerOptions.Converters.Add(new GuidIdConverter<TenantId>(g => new TenantId(g), id => id.Value));
         options.SerializerOptions.Converters.Add(new GuidIdConverter<DeviceId>(g => new DeviceId(g), id => id.Value));
         options.SerializerOptions.Converters.Add(new GuidIdConverter<SegmentId>(g => new SegmentId(g), id => id.Value));
+        options.SerializerOptions.Converters.Add(new GuidIdConverter<Yamori.Cloud.Notifications.ContactId>(g => new Yamori.Cloud.Notifications.ContactId(g), id => id.Value));
     }
 
     private sealed class GuidIdConverter<T>(Func<Guid, T> create, Func<T, Guid> value) : JsonConverter<T>

@@ -35,6 +35,8 @@ public static class CloudEndpoints
         api.MapDevicesApi();
         api.MapIncidentsApi();
         api.MapRulesApi();
+        api.MapResponseApi();
+        api.MapContactsApi();
         return app;
     }
 }

@@ -45,6 +45,8 @@ public static class CloudServices
         services.AddSingleton<CertificateValidator>();
         services.AddSingleton<DeviceRevoker>();
         services.AddYamoriDetection(options, database);
+        services.AddYamoriResponse(options, database);
+        services.AddYamoriNotifications(options, database);
         services.AddSingleton(new IngestOptions());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(new AgentStreamOptions());

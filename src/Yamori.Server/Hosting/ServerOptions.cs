@@ -26,6 +26,15 @@ public sealed record ServerOptions
     /// <summary>Alert merge and incident windows, minimum level.</summary>
     public Yamori.Cloud.Detection.DetectionOptions Detection { get; init; } = new();
 
+    /// <summary>Which roles may order which response actions, expiry, collected-file limits.</summary>
+    public Yamori.Cloud.Response.ResponseOptions Response { get; init; } = new();
+
+    /// <summary>Outgoing mail for notifications; null sends webhooks only (e-mail deliveries are recorded as failed).</summary>
+    public Yamori.Cloud.Notifications.SmtpOptions? Smtp { get; init; }
+
+    /// <summary>Digest period, de-duplication window, retries.</summary>
+    public Yamori.Cloud.Notifications.NotificationOptions Notifications { get; init; } = new();
+
     /// <summary>Lockout, session lifetimes and password-hash cost.</summary>
     public Yamori.Cloud.Identity.IdentityOptions Identity { get; init; } = new();
 

@@ -35,11 +35,11 @@ public sealed class AttackScenario : IAsyncDisposable
 
     public JsonObject IncidentA { get; private set; } = null!;
 
-    public static async Task<AttackScenario> StartAsync()
+    public static async Task<AttackScenario> StartAsync(Func<Yamori.Server.Hosting.ServerOptions, Yamori.Server.Hosting.ServerOptions>? configure = null, Func<AttackScenario, Task>? beforeAttack = null)
     {
         string rules = Path.Combine(RecordedAttacks.Root!, "rules", "windows", "process_creation");
-        var scenario = new AttackScenario(await CloudFixture.StartAsync(rules: [rules]));
-        await scenario.SetUpAsync();
+        var scenario = new AttackScenario(await CloudFixture.StartAsync(rules: [rules], configure: configure));
+        await scenario.SetUpAsync(beforeAttack);
         return scenario;
     }
 
@@ -80,11 +80,15 @@ public sealed class AttackScenario : IAsyncDisposable
         await Cloud.DisposeAsync();
     }
 
-    private async Task SetUpAsync()
+    private async Task SetUpAsync(Func<AttackScenario, Task>? beforeAttack)
     {
         Operator = await ApiClient.SignInOperatorAsync(Cloud);
         (AdminA, AdminAId) = await ApiClient.CreateTownUserAsync(Cloud, Operator, "karuizawa-admin", "town-admin", Cloud.TownA.Id.Value);
         (AdminB, AdminBId) = await ApiClient.CreateTownUserAsync(Cloud, Operator, "obuse-admin", "town-admin", Cloud.TownB.Id.Value);
+        if (beforeAttack is not null)
+        {
+            await beforeAttack(this);
+        }
 
         (IReadOnlyList<Event> attack, string ruleId) = RecordedAttacks.Load("process_creation", "proc_creation_win_certutil_download");
         RuleId = ruleId;
