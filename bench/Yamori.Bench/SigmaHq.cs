@@ -65,6 +65,21 @@ internal static class SigmaHq
         return Sigma.Matching.CompileOptions.Default;
     }
 
+    /// <summary>The repository's example placeholder values, for a cloud started by the bench.</summary>
+    public static string PlaceholdersPath()
+    {
+        for (string? dir = Directory.GetCurrentDirectory(); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            string candidate = Path.Combine(dir, "config", "placeholders.example.yml");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("config/placeholders.example.yml not found above the current directory");
+    }
+
     public static RuleSet LoadRules(string root) =>
         RuleLoader.Load(RuleFolders.Select(f => Path.Combine(root, f)).Where(Directory.Exists), CompileOptions());
 

@@ -15,10 +15,12 @@ namespace Yamori.Bench.CloudLoad;
 internal static class CloudLoadCommand
 {
     public const string Usage = """
-          cloud-load [--agents N] [--seconds N] [--warmup N] [--batch N] [--no-rules]
+          cloud-load [--agents N] [--seconds N] [--warmup N] [--batch N] [--rate EVENTS/S] [--no-rules]
                      N simulated agents (default 1000) over real gRPC + mutual TLS against `yamori up`
                      (separate process, every SigmaHQ rule loaded): sustained events/s, cloud CPU and
-                     peak RSS, alert latency (event shipped → alert stored) p50/p99
+                     peak RSS, alert latency (event shipped → alert stored) p50/p99. Without --rate the
+                     agents send as fast as acknowledged (throughput); with --rate the fleet is paced to
+                     that total (latency at a sustainable load)
         """;
 
     public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
@@ -29,19 +31,41 @@ internal static class CloudLoadCommand
         int seconds = Args.Int(args, "--seconds", 60);
         int warmup = Args.Int(args, "--warmup", 15);
         int batch = Args.Int(args, "--batch", 100);
+        double rate = Args.Double(args, "--rate", 0);
         string root = SigmaHq.RequireRoot();
         Console.WriteLine(Machine.Describe());
 
         Event[] mix = ToWire(Workloads.Mix(SigmaHq.RegressionEvents(root), Workloads.DefaultCount).Events);
         string data = Path.Combine(Path.GetTempPath(), "yamori-cloud-load-" + Guid.NewGuid().ToString("N")[..8]);
         var cloudArgs = new List<string> { "--demo" };
-        foreach (string folder in args.Contains("--no-rules") ? [] : SigmaHq.RuleFolders)
+        if (args.Contains("--no-rules"))
         {
-            cloudArgs.AddRange(["--rules", Path.Combine(root, folder)]);
+            // An empty folder: ingest without detection, to separate the two costs.
+            string empty = Directory.CreateTempSubdirectory("yamori-no-rules-").FullName;
+            cloudArgs.AddRange(["--rules", empty]);
+        }
+        else
+        {
+            foreach (string folder in SigmaHq.RuleFolders)
+            {
+                cloudArgs.AddRange(["--rules", Path.Combine(root, folder)]);
+            }
+
+            cloudArgs.AddRange(["--placeholders", SigmaHq.PlaceholdersPath()]);
         }
 
         var startup = Stopwatch.StartNew();
-        using CloudProcess cloud = await CloudProcess.StartAsync(data, cloudArgs);
+        // --cloud-env K=V (repeatable): runtime knobs for the cloud process only, for experiments.
+        var environment = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--cloud-env" && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                environment[key] = value;
+            }
+        }
+
+        using CloudProcess cloud = await CloudProcess.StartAsync(data, cloudArgs, environment);
         Console.WriteLine($"cloud: pid {cloud.Pid}, ready in {startup.Elapsed.TotalSeconds:F1} s (data {data})");
 
         using X509Certificate2 ca = X509CertificateLoader.LoadCertificateFromFile(Yamori.Cloud.Enrollment.CertificateAuthorityFiles.In(data).Certificate);
@@ -60,7 +84,7 @@ internal static class CloudLoadCommand
         Console.WriteLine($"enrolled {agents} agents in {enroll.Elapsed.TotalSeconds:F1} s");
 
         using var stop = new CancellationTokenSource();
-        Task[] running = fleet.Select((a, i) => a.RunAsync(cloud.Agent, mix, i * 37 % mix.Length, batch, stop.Token)).ToArray();
+        Task[] running = fleet.Select((a, i) => a.RunAsync(cloud.Agent, mix, i * 37 % mix.Length, batch, rate / agents, stop.Token)).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         long ackedBefore = fleet.Sum(a => Interlocked.Read(ref a.AckedEvents));
         double cpuBefore = cloud.CpuSeconds();
@@ -78,11 +102,11 @@ internal static class CloudLoadCommand
         await Task.WhenAll(running);
         await cloud.StopAsync();
 
-        double rate = (ackedAfter - ackedBefore) / elapsed;
+        double achieved = (ackedAfter - ackedBefore) / elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
-            agents {agents}, batch {batch} events, window 8 batches per agent, {seconds} s measured after {warmup} s warm-up
-            sustained: {rate:N0} events/s acknowledged (durably committed and through detection)
+            agents {agents}, batch {batch} events, window 8 batches per agent, {seconds} s measured after {warmup} s warm-up, offered load {(rate > 0 ? $"{rate:N0} events/s (paced)" : "as fast as acknowledged")}
+            sustained: {achieved:N0} events/s acknowledged (durably committed and through detection)
             cloud CPU: {(cpuAfter - cpuBefore) / elapsed * 100:F0}% of one core (of {Environment.ProcessorCount}); peak RSS {peakRss:F0} MiB
             simulator CPU (same machine, competing for the same cores): {(selfAfter - selfBefore).TotalSeconds / elapsed * 100:F0}% of one core
             """));

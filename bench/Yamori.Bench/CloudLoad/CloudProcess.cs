@@ -30,7 +30,7 @@ internal sealed class CloudProcess : IDisposable
     /// <summary>What <c>yamori up</c> printed before it was ready (URLs, first-start credentials, demo tokens).</summary>
     public IReadOnlyList<string> Banner => _banner;
 
-    public static async Task<CloudProcess> StartAsync(string dataDirectory, IEnumerable<string> extraArgs)
+    public static async Task<CloudProcess> StartAsync(string dataDirectory, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         int api = FreePort();
         int agent = FreePort();
@@ -38,6 +38,11 @@ internal sealed class CloudProcess : IDisposable
         foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "yamori.dll"), "up", "--data", dataDirectory, "--api", $"127.0.0.1:{api}", "--agent", $"127.0.0.1:{agent}" }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         var cloud = new CloudProcess(Process.Start(start)!, api, agent);

@@ -1,24 +1,50 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Yamori.Cloud.Identity;
 
 namespace Yamori.Bench.CloudLoad;
 
-/// <summary>Enrollment tokens for the simulated fleet.</summary>
+/// <summary>
+/// Enrollment tokens for the simulated fleet, obtained the way an operator would: sign in with the
+/// first-start credentials and TOTP, then create one token for the whole fleet through the API.
+/// </summary>
 internal static partial class EnrollmentTokens
 {
-    /// <summary>The demo tokens <c>yamori up --demo</c> printed (100 uses each).</summary>
-    public static Task<IReadOnlyList<string>> ForAsync(CloudProcess cloud, X509Certificate2 ca, int agents)
+    public static async Task<IReadOnlyList<string>> ForAsync(CloudProcess cloud, X509Certificate2 ca, int agents)
     {
-        _ = ca;
-        var tokens = cloud.Banner.Select(l => TokenLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-        if (tokens.Count * 100 < agents)
-        {
-            throw new InvalidOperationException($"{agents} agents need more than the {tokens.Count} demo tokens of 100 uses");
-        }
+        string password = Banner(cloud, PasswordLine());
+        string secret = Banner(cloud, TotpLine());
+        using var api = new HttpClient(SimulatedAgent.Handler(ca, null)) { BaseAddress = cloud.Api };
+        JsonObject step1 = await PostAsync(api, "api/v1/auth/signin", new { login = "operator", password });
+        string code = Totp.Code(Base32.TryDecode(secret)!, Totp.StepAt(DateTimeOffset.UtcNow));
+        JsonObject step2 = await PostAsync(api, "api/v1/auth/totp", new { ticket = (string?)step1["ticket"], code });
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)step2["sessionToken"]);
 
-        return Task.FromResult<IReadOnlyList<string>>(tokens);
+        JsonArray tenants = (await api.GetFromJsonAsync<JsonArray>("api/v1/tenants/"))!;
+        string tenant = (string)tenants[0]!["id"]!;
+        JsonArray segments = (await api.GetFromJsonAsync<JsonArray>($"api/v1/tenants/{tenant}/segments"))!;
+        string segment = (string)segments.First(s => (string?)s!["kind"] == "Lgwan")!["id"]!;
+        JsonObject token = await PostAsync(api, $"api/v1/tenants/{tenant}/enrollment-tokens/", new { segmentId = segment, lifetimeHours = 2, maxUses = agents });
+        return [(string)token["secret"]!];
     }
 
-    [GeneratedRegex(@"enrollment token for .* \(100 uses, .*\): (ymt_\S+)$")]
-    private static partial Regex TokenLine();
+    private static string Banner(CloudProcess cloud, Regex pattern) =>
+        cloud.Banner.Select(l => pattern.Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value
+        ?? throw new InvalidOperationException("the cloud did not print first-start credentials; the bench needs a fresh data directory");
+
+    private static async Task<JsonObject> PostAsync(HttpClient api, string path, object body)
+    {
+        using HttpResponseMessage response = await api.PostAsJsonAsync(path, body);
+        string text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? JsonNode.Parse(text)!.AsObject() : throw new HttpRequestException($"{path}: {(int)response.StatusCode} {text}");
+    }
+
+    [GeneratedRegex(@"^\s*password\s+(\S+)")]
+    private static partial Regex PasswordLine();
+
+    [GeneratedRegex(@"^\s*TOTP secret\s+(\S+)")]
+    private static partial Regex TotpLine();
 }

@@ -61,7 +61,8 @@ internal sealed class SimulatedAgent : IDisposable
     }
 
     /// <summary>Streams until <paramref name="ct"/> fires, cycling through <paramref name="events"/> from <paramref name="offset"/>.</summary>
-    public async Task RunAsync(Uri endpoint, Event[] events, int offset, int batchSize, CancellationToken ct)
+    /// <param name="eventsPerSecond">0: as fast as the cloud acknowledges (closed loop); else a paced, open-loop rate.</param>
+    public async Task RunAsync(Uri endpoint, Event[] events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
     {
         using GrpcChannel channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = Handler(_ca, _certificate), DisposeHttpClient = true });
         using AsyncDuplexStreamingCall<AgentMessage, CloudMessage> call = new AgentChannel.AgentChannelClient(channel).Connect(cancellationToken: ct);
@@ -96,8 +97,23 @@ internal sealed class SimulatedAgent : IDisposable
         try
         {
             int next = offset;
+            TimeSpan interval = eventsPerSecond > 0 ? TimeSpan.FromSeconds(batchSize / eventsPerSecond) : TimeSpan.Zero;
+
+            // Paced agents start spread over one interval, as a real fleet's do.
+            DateTimeOffset due = DateTimeOffset.UtcNow + (interval * (offset % 997 / 997.0));
             for (ulong sequence = 1; !ct.IsCancellationRequested; sequence++)
             {
+                if (interval > TimeSpan.Zero)
+                {
+                    TimeSpan wait = due - DateTimeOffset.UtcNow;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, ct);
+                    }
+
+                    due += interval;
+                }
+
                 await window.WaitAsync(ct);
 
                 // Stamped now: alert latency is measured from the moment the agent ships the event.

@@ -26,6 +26,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
         try
         {
             using SqliteConnection connection = database.OpenConnection();
+            using WriteGate gate = database.EnterWrite();
             using SqliteTransaction tx = connection.BeginTransaction(deferred: false);
             long previousSequence = 0;
             byte[] previousHash = AuditHash.Genesis;

@@ -79,6 +79,7 @@ public sealed partial class SqliteDetectionStore(SqliteDatabase database) : IAle
     public ValueTask RecordDetectionAsync(TenantScope scope, IReadOnlyList<Alert> alerts, IReadOnlyList<Incident> created, IReadOnlyList<Incident> updated, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         foreach (Incident incident in created)
         {

@@ -57,6 +57,7 @@ public sealed class SqliteRuleSettingsStore(SqliteDatabase database) : IRuleSett
     {
         TenantId target = scope.ForWrite(tenant);
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         RuleState before = RuleState.Default;
         using (SqliteCommand read = connection.CreateCommand())

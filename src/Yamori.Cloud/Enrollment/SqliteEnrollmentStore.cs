@@ -85,6 +85,7 @@ public sealed class SqliteEnrollmentStore : IEnrollmentTokenStore, IDeviceRevoca
 
         // BEGIN IMMEDIATE (the default here) takes the write lock before the read, so the check and
         // the decrement see the same row even with another process on the file.
+        using WriteGate gate = _database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         using SqliteCommand select = connection.CreateCommand();
         select.Transaction = tx;

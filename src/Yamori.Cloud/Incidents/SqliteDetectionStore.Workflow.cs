@@ -11,6 +11,7 @@ public sealed partial class SqliteDetectionStore
     public ValueTask<bool> ChangeStatusAsync(TenantScope scope, IncidentTransition transition, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         if (RequireWritable(connection, tx, scope, transition.IncidentId) is not { } tenant)
         {
@@ -37,6 +38,7 @@ public sealed partial class SqliteDetectionStore
     public ValueTask<bool> AssignAsync(TenantScope scope, IncidentAssignment assignment, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         if (RequireWritable(connection, tx, scope, assignment.IncidentId) is not { } tenant)
         {
@@ -63,6 +65,7 @@ public sealed partial class SqliteDetectionStore
     public ValueTask<bool> AddCommentAsync(TenantScope scope, IncidentComment comment, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         if (RequireWritable(connection, tx, scope, comment.IncidentId) is not { } tenant)
         {

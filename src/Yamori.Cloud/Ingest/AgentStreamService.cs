@@ -14,6 +14,14 @@ public sealed record AgentStreamOptions
 {
     /// <summary>Batches an agent may have unacknowledged; the stream stops reading beyond that.</summary>
     public int MaxInFlightPerDevice { get; init; } = 8;
+
+    /// <summary>
+    /// Batches read off all streams and not yet acknowledged, cloud-wide. Streams stop reading
+    /// (HTTP/2 flow control then holds the agents back) instead of parsing batches that can only
+    /// wait: a thousand agents with full windows would otherwise keep gigabytes of parsed events
+    /// alive and the garbage collector, not the disk, would set the pace.
+    /// </summary>
+    public int MaxBufferedBatches { get; init; } = 128;
 }
 
 /// <summary>
@@ -37,6 +45,9 @@ public sealed class AgentStreamService(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly ConcurrentDictionary<DeviceId, Session> _sessions = new();
+    private SemaphoreSlim? _admission;
+
+    private SemaphoreSlim Admission => LazyInitializer.EnsureInitialized(ref _admission, () => new SemaphoreSlim(_options.MaxBufferedBatches, _options.MaxBufferedBatches));
 
     /// <summary>Devices with an open stream.</summary>
     public int ConnectedDevices => _sessions.Count;
@@ -127,6 +138,10 @@ public sealed class AgentStreamService(
         Channel<(ulong Sequence, Task<IngestResult> Result)> acks = Channel.CreateUnbounded<(ulong, Task<IngestResult>)>(new() { SingleReader = true, SingleWriter = true });
         using var window = new SemaphoreSlim(_options.MaxInFlightPerDevice, _options.MaxInFlightPerDevice);
 
+        // Cloud-wide permits this stream holds for batches not yet answered; whatever is left when
+        // the stream ends abnormally (agent gone, stream superseded) is given back in finally.
+        int admitted = 0;
+
         Task writer = Task.Run(
             async () =>
             {
@@ -145,6 +160,8 @@ public sealed class AgentStreamService(
                 {
                     outbox.Writer.TryWrite(ContractMapping.ToCloudMessage(await result, sequence));
                     window.Release();
+                    Interlocked.Decrement(ref admitted);
+                    Admission.Release();
                 }
             },
             ct);
@@ -169,16 +186,44 @@ public sealed class AgentStreamService(
             outbox.Writer.TryWrite(new CloudMessage { Ack = new Ack { Sequence = await store.GetWatermarkAsync(scope, device, ct) } });
             outbox.Writer.TryWrite(ContractMapping.ToFlowControl(pipeline.Options, _options.MaxInFlightPerDevice, paused: false));
 
-            while (await requests.MoveNext(ct))
+            while (true)
             {
+                // Room for one more batch, for this device and cloud-wide, before reading: a full
+                // window or a busy cloud stops the reading, which is the agents' backpressure.
+                await window.WaitAsync(ct);
+                await Admission.WaitAsync(ct);
+                bool read;
+                try
+                {
+                    read = await requests.MoveNext(ct);
+                }
+                catch
+                {
+                    Admission.Release();
+                    window.Release();
+                    throw;
+                }
+
+                if (!read)
+                {
+                    Admission.Release();
+                    window.Release();
+                    break;
+                }
+
                 AgentMessage message = requests.Current;
+                if (message.BodyCase == AgentMessage.BodyOneofCase.Batch)
+                {
+                    // The acker gives both back once this batch is answered.
+                    Interlocked.Increment(ref admitted);
+                    acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, ct)));
+                    continue;
+                }
+
+                Admission.Release();
+                window.Release();
                 switch (message.BodyCase)
                 {
-                    case AgentMessage.BodyOneofCase.Batch:
-                        // Not reading further while the window is full is the agent's backpressure.
-                        await window.WaitAsync(ct);
-                        acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, ct)));
-                        break;
                     case AgentMessage.BodyOneofCase.Heartbeat when tenancy is not null:
                         await tenancy.RecordHeartbeatAsync(scope, device, _time.GetUtcNow(), message.Heartbeat.AgentVersion, DeviceHealth.Healthy, ct);
                         break;
@@ -203,6 +248,11 @@ public sealed class AgentStreamService(
             session.CommandsPending.Writer.TryComplete();
             outbox.Writer.TryComplete();
             await Task.WhenAll(acker, writer, commander).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            int left = Interlocked.Exchange(ref admitted, 0);
+            if (left > 0)
+            {
+                Admission.Release(left);
+            }
         }
     }
 

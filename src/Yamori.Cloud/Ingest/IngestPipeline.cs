@@ -84,7 +84,8 @@ public sealed class IngestPipeline : IAsyncDisposable
             batch.Device,
             static (_, s) => new DeviceGate(s.Options.DeviceEventsPerSecond, s.Options.DeviceBurstEvents, s._time.GetTimestamp()),
             this);
-        var pending = new Pending(batch, tenant);
+        // Parallel work stays with the caller's thread; the commit thread then only writes.
+        var pending = new Pending(batch, tenant) { FieldsJson = Events.FieldsJson.EncodeAll(batch.Events) };
         await gate.Order.WaitAsync(cancellationToken);
         try
         {
@@ -232,10 +233,25 @@ public sealed class IngestPipeline : IAsyncDisposable
 
     private async Task SinkLoopAsync()
     {
-        await foreach (List<Pending> group in _sinkQueue.Reader.ReadAllAsync())
+        ChannelReader<List<Pending>> reader = _sinkQueue.Reader;
+        var taken = new List<Pending>();
+        while (await reader.WaitToReadAsync())
         {
-            var committed = new List<CommittedBatch>(group.Count);
-            foreach (Pending p in group)
+            // Everything committed meanwhile goes to the sink in one call: detection spreads a large
+            // set over its workers, while one small group at a time would leave cores idle.
+            taken.Clear();
+            int events = 0;
+            while (events < _options.MaxGroupEvents && reader.TryRead(out List<Pending>? group))
+            {
+                taken.AddRange(group);
+                foreach (Pending p in group)
+                {
+                    events += p.Batch.Events.Count;
+                }
+            }
+
+            var committed = new List<CommittedBatch>(taken.Count);
+            foreach (Pending p in taken)
             {
                 if (p.Outcome is { Status: CommitStatus.Stored } o)
                 {
@@ -257,12 +273,12 @@ public sealed class IngestPipeline : IAsyncDisposable
             }
             finally
             {
-                _capacity.Release(group.Count);
+                _capacity.Release(taken.Count);
             }
         }
     }
 
-    private static BatchToCommit ToCommit(Pending p) => new(p.Batch.Scope, p.Batch.Device, p.Batch.Sequence, p.Batch.Events);
+    private static BatchToCommit ToCommit(Pending p) => new(p.Batch.Scope, p.Batch.Device, p.Batch.Sequence, p.Batch.Events, p.FieldsJson);
 
     private sealed class Pending(IngestBatch batch, TenantId tenant)
     {
@@ -273,5 +289,8 @@ public sealed class IngestPipeline : IAsyncDisposable
         public TaskCompletionSource<IngestResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public CommitOutcome? Outcome { get; set; }
+
+        /// <summary>Encoded on the submitting thread, before the batch queues for the single writer.</summary>
+        public IReadOnlyList<string>? FieldsJson { get; init; }
     }
 }

@@ -38,6 +38,7 @@ public sealed class SqliteContactStore(SqliteDatabase database, TimeProvider? ti
     {
         AuthorizeWrite(actor, contact.Tenant);
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         NotificationContact? before = Query(connection, tx, actor.Scope, contact.Id).FirstOrDefault();
         if (before is null)
@@ -69,6 +70,7 @@ public sealed class SqliteContactStore(SqliteDatabase database, TimeProvider? ti
     {
         RequireManager(actor);
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         NotificationContact? before = Query(connection, tx, actor.Scope, id).FirstOrDefault();
         if (before is null)

@@ -40,6 +40,7 @@ public sealed partial class SqliteNotificationOutbox(SqliteDatabase database) : 
     public ValueTask<int> FanOutAsync(DateTimeOffset now, TimeSpan dedupWindow, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         var pending = new List<(Guid Id, TenantId Tenant, Severity Severity, string Subject, string Body, string? Link, string Dedup, long Created)>();
         using (SqliteCommand select = Command(connection, tx, """
@@ -109,6 +110,7 @@ public sealed partial class SqliteNotificationOutbox(SqliteDatabase database) : 
     public ValueTask<int> ComposeDigestsAsync(DateTimeOffset now, TimeSpan period, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         var due = new List<(Guid Contact, TenantId Tenant)>();
         using (SqliteCommand select = Command(connection, tx, """
@@ -193,6 +195,7 @@ public sealed partial class SqliteNotificationOutbox(SqliteDatabase database) : 
 
         int attempt = message.Attempts + 1;
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         using (SqliteCommand insert = Command(connection, tx, """
             INSERT INTO notification_attempts (tenant_id, message_id, source_id, is_digest, contact_id, channel, attempt, time_ticks, outcome, error)

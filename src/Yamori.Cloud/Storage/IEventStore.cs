@@ -47,7 +47,12 @@ public interface IEventStore
 }
 
 /// <summary>One device's batch to commit. The scope must be that device's single tenant.</summary>
-public sealed record BatchToCommit(TenantScope Scope, DeviceId Device, ulong Sequence, IReadOnlyList<TelemetryEvent> Events);
+/// <param name="FieldsJson">
+/// Each event's fields already encoded (<see cref="Events.FieldsJson"/>), when the caller had a
+/// spare thread to do it; the store encodes the rest itself. Encoding before the commit keeps the
+/// single writer doing only what must be serial.
+/// </param>
+public sealed record BatchToCommit(TenantScope Scope, DeviceId Device, ulong Sequence, IReadOnlyList<TelemetryEvent> Events, IReadOnlyList<string>? FieldsJson = null);
 
 /// <summary>What happened to a batch.</summary>
 public enum CommitStatus

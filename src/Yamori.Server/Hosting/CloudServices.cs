@@ -70,6 +70,11 @@ public static class CloudServices
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+
+            // Each agent has its own connection; unread data waits in Kestrel's buffers up to these
+            // windows, so they bound the cloud's memory per agent (defaults would allow ~1 MiB each).
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 256 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 192 * 1024;
             var certificate = authority.IssueServerCertificate(options.ServerNames, [options.ApiEndpoint.Address, options.AgentEndpoint.Address], time.GetUtcNow(), TimeSpan.FromDays(90));
             kestrel.Listen(options.ApiEndpoint, listen =>
             {

@@ -26,6 +26,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public ValueTask<bool> CreateFirstAsync(User user, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction(deferred: false);
         bool created = Insert(connection, tx, user, onlyIfEmpty: true);
         tx.Commit();

@@ -13,6 +13,7 @@ public sealed class SqliteDatabase
     internal static int SchemaVersion => SqliteSchema.Latest;
 
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     private SqliteDatabase(string path, string connectionString)
     {
@@ -57,6 +58,18 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
+    /// Serializes this process's write transactions on the file. SQLite admits one writer at a time
+    /// and makes the others wait by sleeping and retrying (milliseconds to 150 ms per attempt), so two
+    /// busy writers — ingest commits and detection's alert writes — would mostly sleep; queueing them
+    /// here instead hands the lock over at once. Take it before <c>BeginTransaction</c>.
+    /// </summary>
+    public WriteGate EnterWrite()
+    {
+        _writeGate.Wait();
+        return new WriteGate(_writeGate);
+    }
+
+    /// <summary>
     /// A new connection with the per-connection pragmas set. WAL is a property of the file (set at
     /// creation); <c>synchronous</c>, <c>busy_timeout</c> and <c>foreign_keys</c> are per connection.
     /// </summary>
@@ -75,6 +88,12 @@ public sealed class SqliteDatabase
         pragmas.ExecuteNonQuery();
         return connection;
     }
+}
+
+/// <summary>Held for one write transaction; disposing it lets the next writer in.</summary>
+public readonly struct WriteGate(SemaphoreSlim gate) : IDisposable
+{
+    public void Dispose() => gate.Release();
 }
 
 /// <summary>The database cannot be used as it is; start-up must stop rather than repair or replace it.</summary>

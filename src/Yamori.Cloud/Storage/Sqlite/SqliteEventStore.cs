@@ -70,6 +70,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         }
 
         _writeLock.Wait(cancellationToken);
+        using WriteGate gate = _db.EnterWrite();
         try
         {
             DateTimeOffset now = _time.GetUtcNow();
@@ -297,7 +298,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             p[6].Value = ev.Source.Product;
             p[7].Value = ev.Source.Category;
             p[8].Value = ev.Source.Service;
-            p[9].Value = _json.Write(ev.Fields);
+            p[9].Value = batch.FieldsJson is { } encoded ? encoded[i] : _json.Write(ev.Fields);
             if (_insertEvent.ExecuteNonQuery() == 1)
             {
                 long id = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer.Handle);

@@ -93,6 +93,7 @@ public sealed class SqliteTenancyStore(SqliteDatabase database) : ITenancyStore
     {
         TenantId tenant = scope.ForWrite(device.Tenant);
         using SqliteConnection connection = database.OpenConnection();
+        using WriteGate gate = database.EnterWrite();
         using SqliteTransaction tx = connection.BeginTransaction();
         if (device.Segment is { } segment)
         {
