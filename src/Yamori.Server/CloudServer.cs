@@ -9,6 +9,12 @@ public static class CloudServer
 {
     public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
     {
+        // SQLite calls block their thread (commits, alert writes, audit appends). With the default of
+        // one pool thread per core, a few of them starve the stream handlers until the pool slowly
+        // grows; measured as multi-second alert-latency tails on 2 cores.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
+
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Yamori" });
         // Request-level logs would drown the ones an operator needs; warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -116,7 +116,14 @@ internal static class CloudLoadCommand
             agent.Dispose();
         }
 
-        Directory.Delete(data, recursive: true);
+        if (args.Contains("--keep-data"))
+        {
+            Console.WriteLine($"data kept in {data}");
+        }
+        else
+        {
+            Directory.Delete(data, recursive: true);
+        }
         return 0;
     }
 

@@ -16,10 +16,11 @@ public sealed record AgentStreamOptions
     public int MaxInFlightPerDevice { get; init; } = 8;
 
     /// <summary>
-    /// Batches read off all streams and not yet acknowledged, cloud-wide. Streams stop reading
-    /// (HTTP/2 flow control then holds the agents back) instead of parsing batches that can only
-    /// wait: a thousand agents with full windows would otherwise keep gigabytes of parsed events
-    /// alive and the garbage collector, not the disk, would set the pace.
+    /// Batches admitted into the pipeline and not yet acknowledged, cloud-wide. A stream with a
+    /// batch waiting for admission reads nothing more (HTTP/2 flow control then holds the agent
+    /// back), so parsed batches are bounded by this plus one per stream: a thousand agents with full
+    /// windows would otherwise keep gigabytes of parsed events alive and the garbage collector, not
+    /// the disk, would set the pace.
     /// </summary>
     public int MaxBufferedBatches { get; init; } = 128;
 }
@@ -188,10 +189,9 @@ public sealed class AgentStreamService(
 
             while (true)
             {
-                // Room for one more batch, for this device and cloud-wide, before reading: a full
-                // window or a busy cloud stops the reading, which is the agents' backpressure.
+                // Room for one more batch of this device before reading: a full window stops the
+                // reading, which is the agent's backpressure.
                 await window.WaitAsync(ct);
-                await Admission.WaitAsync(ct);
                 bool read;
                 try
                 {
@@ -199,14 +199,12 @@ public sealed class AgentStreamService(
                 }
                 catch
                 {
-                    Admission.Release();
                     window.Release();
                     throw;
                 }
 
                 if (!read)
                 {
-                    Admission.Release();
                     window.Release();
                     break;
                 }
@@ -214,13 +212,24 @@ public sealed class AgentStreamService(
                 AgentMessage message = requests.Current;
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Batch)
                 {
-                    // The acker gives both back once this batch is answered.
+                    // Cloud-wide room, taken after the read (a permit held while waiting for an idle
+                    // agent's next batch would block busy ones) and before the next read, so each
+                    // stream keeps at most one parsed batch waiting. The acker gives both back.
+                    try
+                    {
+                        await Admission.WaitAsync(ct);
+                    }
+                    catch
+                    {
+                        window.Release();
+                        throw;
+                    }
+
                     Interlocked.Increment(ref admitted);
                     acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, ct)));
                     continue;
                 }
 
-                Admission.Release();
                 window.Release();
                 switch (message.BodyCase)
                 {
