@@ -41,3 +41,70 @@ public sealed class UpCommandTests : IDisposable
         Assert.Contains("--bogus", stderr.ToString(), StringComparison.Ordinal);
     }
 }
+
+public sealed class AuditCommandTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "yamori-audit-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_reports_an_intact_chain_then_the_exact_entry_after_tampering()
+    {
+        var database = Yamori.Cloud.Storage.Sqlite.SqliteDatabase.Open(Path.Combine(_data, "yamori.db"));
+        using (var log = new Yamori.Cloud.Audit.SqliteAuditLog(database, TimeProvider.System))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                await log.AppendAsync(Yamori.Cloud.Audit.AuditRecord.For(Yamori.Cloud.Identity.Actor.System, "test.step", Yamori.Cloud.Audit.AuditOutcome.Succeeded, null, "step", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        (int code, string output) = await RunAsync("audit", "verify", "--data", _data);
+        Assert.Equal(0, code);
+        Assert.Contains("intact: 5 entries", output, StringComparison.Ordinal);
+
+        // Tampering needs the triggers gone first (they refuse updates); the chain still tells.
+        using (var connection = database.OpenConnection())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'";
+            var triggers = new List<string>();
+            using (var reader = cmd.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    triggers.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (string trigger in triggers)
+            {
+                cmd.CommandText = $"DROP TRIGGER {trigger}";
+                cmd.ExecuteNonQuery();
+            }
+
+            cmd.CommandText = "UPDATE audit_log SET target_id = 'forged' WHERE sequence = 3";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        (code, output) = await RunAsync("audit", "verify", "--data", _data);
+        Assert.Equal(1, code);
+        Assert.Contains("BROKEN at entry 3", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await Yamori.Cli.Commands.CommandLine.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString() + stderr);
+    }
+}

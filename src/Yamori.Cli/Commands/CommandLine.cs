@@ -17,6 +17,8 @@ public static class CommandLine
               print the decoded records of EVTX files
           yamori up [--data DIR] [--demo] [--api ADDR:PORT] [--agent ADDR:PORT]
               run the cloud (agent stream with mutual TLS, REST API) on the embedded database (yamori up --help)
+          yamori audit verify --data DIR
+              recompute the audit log's hash chain; exit 1 and the first broken entry if tampered
           yamori demo [--sigmahq DIR]
               load every SigmaHQ rule and replay SigmaHQ's regression events through the engine
         """;
@@ -31,6 +33,7 @@ public static class CommandLine
                 ["match", .. var rest] => await MatchCommand.RunAsync(rest, stdout, stderr),
                 ["up", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, UpCommand.Help),
                 ["up", .. var rest] => await UpCommand.RunAsync(rest, stdout, stderr),
+                ["audit", "verify", .. var rest] => await AuditCommand.VerifyAsync(rest, stdout, stderr),
                 ["demo", .. var rest] => DemoCommand.Run(rest, stdout, stderr),
                 ["scan", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, ScanCommand.Help),
                 ["scan", .. var rest] => ScanCommand.Run(rest, stdout, stderr),
