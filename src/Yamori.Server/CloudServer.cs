@@ -15,7 +15,15 @@ public static class CloudServer
         ThreadPool.GetMinThreads(out int workers, out int io);
         ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Yamori" });
+        // Content root is the install folder, not the working directory, and configuration files
+        // are not watched: watching a working directory means an inotify watch on every folder
+        // under it, for settings Yamori does not read from files.
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "Yamori",
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         // Request-level logs would drown the ones an operator needs; warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddYamoriCloud(options);

@@ -195,6 +195,15 @@ public sealed class AgentStreamService(
                 bool read;
                 try
                 {
+                    // A saturated cloud: wait for room before parsing, so a thousand streams do not
+                    // each park a parsed batch in memory. (Only a wait: the permit is taken after
+                    // the read, because an idle agent must not hold one.)
+                    if (Admission.CurrentCount == 0)
+                    {
+                        await Admission.WaitAsync(ct);
+                        Admission.Release();
+                    }
+
                     read = await requests.MoveNext(ct);
                 }
                 catch
