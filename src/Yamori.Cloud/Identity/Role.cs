@@ -68,6 +68,12 @@ public enum ActorKind
 /// <param name="RemoteAddress">Where the request came from (audit "from where"); null for the system.</param>
 public sealed record Actor(string Id, string Name, ActorKind Kind, Role Role, TenantId? Tenant, string? RemoteAddress)
 {
+    /// <summary>
+    /// A user still on a one-time password (first start, reset by an admin): the API lets them do
+    /// nothing but change it, sign out, or ask who they are.
+    /// </summary>
+    public bool MustChangePassword { get; init; }
+
     /// <summary>The cloud itself, for audit entries no person caused.</summary>
     public static Actor System { get; } = new("system", "system", ActorKind.System, Role.SocAdmin, null, null);
 

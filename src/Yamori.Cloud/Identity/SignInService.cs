@@ -217,7 +217,7 @@ public sealed partial class SignInService
     }
 
     internal static Actor ActorOf(User user, string? remoteAddress) =>
-        new(user.Id.ToString(), user.Login, ActorKind.User, user.Role, user.Tenant, remoteAddress);
+        new(user.Id.ToString(), user.Login, ActorKind.User, user.Role, user.Tenant, remoteAddress) { MustChangePassword = user.MustChangePassword };
 
     private ValueTask<AuditEntry> AuditUser(User user, string action, AuditOutcome outcome, string detail, string? remoteAddress, CancellationToken cancellationToken) =>
         _audit.AppendAsync(

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Yamori.Cloud.Identity;
 using Yamori.Server.Agents;
 using Yamori.Server.Api;
 
@@ -15,6 +16,15 @@ public static class CloudEndpoints
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+
+        // A one-time password (first start, admin reset) is good for one thing: replacing it.
+        app.Use((http, next) => http.Features.Get<Actor>() is { MustChangePassword: true } && !PasswordChangeAllowed(http.Request.Path)
+            ? Results.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "password change required",
+                detail: "this account still uses a one-time password; change it with POST /api/v1/auth/password",
+                extensions: new Dictionary<string, object?> { ["reason"] = "PasswordChangeRequired" }).ExecuteAsync(http)
+            : next(http));
 
         // The agent port serves the agent stream only; the API never answers there.
         app.Use((http, next) => AgentListener.IsAgentConnection(http) && !http.Request.Path.StartsWithSegments("/yamori.agent.v1.AgentChannel")
@@ -39,4 +49,8 @@ public static class CloudEndpoints
         api.MapContactsApi();
         return app;
     }
+
+    private static bool PasswordChangeAllowed(PathString path) =>
+        path.Equals("/api/v1/auth/password", StringComparison.Ordinal) || path.Equals("/api/v1/auth/me", StringComparison.Ordinal) ||
+        path.Equals("/api/v1/auth/signout", StringComparison.Ordinal);
 }

@@ -17,8 +17,9 @@ public sealed class SignInTests : IDisposable
 
         var ok = Assert.IsType<SignInResult.Succeeded>(await _f.SignIn.SignInAsync("Viewer.A", IdentityFixture.Password, Remote));
 
-        Assert.Equal(new Actor(user.Id.ToString(), "viewer.a", ActorKind.User, Role.TownViewer, _f.A.Id, Remote), ok.Actor);
-        Assert.True(ok.MustChangePassword); // created with an admin-chosen password
+        // Created with an admin-chosen password: the actor carries the obligation to change it.
+        Assert.Equal(new Actor(user.Id.ToString(), "viewer.a", ActorKind.User, Role.TownViewer, _f.A.Id, Remote) { MustChangePassword = true }, ok.Actor);
+        Assert.True(ok.MustChangePassword);
         Actor? again = await _f.SignIn.ValidateSessionAsync(ok.SessionToken, "203.0.113.10", _f.Clock.GetUtcNow());
         Assert.Equal(ok.Actor with { RemoteAddress = "203.0.113.10" }, again);
         AuditEntry entry = (await _f.AuditEntries("signin")).Last();

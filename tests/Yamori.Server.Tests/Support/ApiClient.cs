@@ -42,6 +42,7 @@ public sealed class ApiClient : IDisposable
         JsonObject step2 = await PostAsync(http, "api/v1/auth/totp", new { ticket = (string?)step1["ticket"], code });
         Assert.Equal("signedIn", (string?)step2["status"]);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)step2["sessionToken"]);
+        await ReplaceOneTimePasswordAsync(http, creds.Password);
         return new ApiClient(http, creds.User.Login);
     }
 
@@ -54,7 +55,18 @@ public sealed class ApiClient : IDisposable
         JsonObject signedIn = await PostAsync(http, "api/v1/auth/signin", new { login, password });
         Assert.Equal("signedIn", (string?)signedIn["status"]);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)signedIn["sessionToken"]);
+        await ReplaceOneTimePasswordAsync(http, password);
         return (new ApiClient(http, login), Guid.Parse((string)created["user"]!["id"]!));
+    }
+
+    /// <summary>What every person does first with a one-time password: the API refuses anything else.</summary>
+    public static async Task ReplaceOneTimePasswordAsync(HttpClient http, string oneTimePassword)
+    {
+        using HttpResponseMessage refused = await http.GetAsync("api/v1/incidents");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("PasswordChangeRequired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using HttpResponseMessage changed = await http.PostAsJsonAsync("api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = "yamori-" + Guid.NewGuid().ToString("N") });
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
     }
 
     public async Task<JsonNode?> GetAsync(string path)
