@@ -40,7 +40,8 @@ public sealed class AgentStreamService(
     AgentStreamOptions? options = null,
     TimeProvider? time = null,
     ILogger<AgentStreamService>? logger = null,
-    IDeviceCommandChannel? commands = null)
+    IDeviceCommandChannel? commands = null,
+    IHeartbeatObserver? heartbeats = null)
 {
     private readonly AgentStreamOptions _options = options ?? new AgentStreamOptions();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -243,7 +244,9 @@ public sealed class AgentStreamService(
                 switch (message.BodyCase)
                 {
                     case AgentMessage.BodyOneofCase.Heartbeat when tenancy is not null:
-                        await tenancy.RecordHeartbeatAsync(scope, device, _time.GetUtcNow(), message.Heartbeat.AgentVersion, DeviceHealth.Healthy, ct);
+                        DateTimeOffset now = _time.GetUtcNow();
+                        DeviceHealth health = heartbeats is null ? DeviceHealth.Healthy : await heartbeats.OnHeartbeatAsync(scope, device, message.Heartbeat, now, ct);
+                        await tenancy.RecordHeartbeatAsync(scope, device, now, message.Heartbeat.AgentVersion, health, ct);
                         break;
                     case AgentMessage.BodyOneofCase.CommandResult when commands is not null:
                         await commands.RecordResultAsync(scope, device, message.CommandResult, ct);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yamori.Cloud.Detection;
+using Yamori.Cloud.Health;
 using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Ingest;
 using Yamori.Cloud.Storage;
@@ -39,6 +40,8 @@ internal static class DetectionServices
         services.AddSingleton(sp => new DetectionSink(
             engine, sp.GetRequiredService<RuleSettingsService>(), sp.GetRequiredService<AlertCorrelator>(), options.Detection, sp.GetRequiredService<ILogger<DetectionSink>>()));
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<DetectionSink>());
+        services.AddSingleton<IAgentReportStore>(_ => new SqliteAgentReportStore(database));
+        services.AddSingleton<IHeartbeatObserver, AgentHealthMonitor>();
         services.AddSingleton(sp => new IncidentService(
             sp.GetRequiredService<IIncidentStore>(),
             sp.GetRequiredService<IAlertStore>(),
