@@ -47,6 +47,8 @@ public static class CloudServices
         services.AddYamoriDetection(options, database);
         services.AddYamoriResponse(options, database);
         services.AddYamoriNotifications(options, database);
+        services.AddSingleton<Retention>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention>());
         services.AddSingleton(new IngestOptions());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(new AgentStreamOptions());

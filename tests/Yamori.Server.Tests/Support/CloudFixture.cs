@@ -93,7 +93,7 @@ public sealed class CloudFixture : IAsyncDisposable
         ITenancyStore tenancy = Get<ITenancyStore>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
         TownA = new Tenant(TenantId.New(), MunicipalityCode.Parse("131016"), "千代田区", 90, now);
-        TownB = new Tenant(TenantId.New(), MunicipalityCode.Parse("011002"), "札幌市", 90, now);
+        TownB = new Tenant(TenantId.New(), MunicipalityCode.Parse("011002"), "札幌市", 365, now);
         SegmentA = new Segment(SegmentId.New(), TownA.Id, SegmentKind.Lgwan, "LGWAN接続系", [IPNetwork.Parse("10.1.0.0/16")]);
         SegmentB = new Segment(SegmentId.New(), TownB.Id, SegmentKind.Lgwan, "LGWAN接続系", [IPNetwork.Parse("10.2.0.0/16")]);
         await tenancy.CreateTenantAsync(TenantScope.AllTenants, TownA);
