@@ -108,3 +108,18 @@ public sealed class AuditCommandTests : IDisposable
         return (code, stdout.ToString() + stderr);
     }
 }
+
+public sealed class UpOptionTests
+{
+    [Theory]
+    [InlineData("--smtp", "relay.example.jp", "is not HOST:PORT")]
+    [InlineData("--smtp", "relay.example.jp:587", "needs --smtp-from")]
+    [InlineData("--smtp-from", "soc@example.jp", "needs --smtp")]
+    public async Task Smtp_options_are_checked_before_anything_starts(string option, string value, string message)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Assert.Equal(2, await Yamori.Cli.Commands.CommandLine.RunAsync(["up", option, value], stdout, stderr));
+        Assert.Contains(message, stderr.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -27,6 +27,9 @@ internal static class UpCommand
                              rules-emerging-threats and rules-threat-hunting when YAMORI_SIGMAHQ or
                              ../shared/data/sigmahq is found)
           --placeholders F   values for placeholder rules (see config/placeholders.example.yml)
+          --smtp HOST:PORT   mail relay for notifications (STARTTLS when offered); with --smtp-from ADDR,
+                             and YAMORI_SMTP_USER / YAMORI_SMTP_PASSWORD from the environment if the relay
+                             needs a login (never on the command line, where ps shows it)
 
         Stops on Ctrl+C or SIGTERM after committing what it acknowledged.
         """;
@@ -112,6 +115,8 @@ internal static class UpCommand
         var names = new List<string>();
         var rules = new List<string>();
         string? placeholders = null;
+        string? smtp = null;
+        string? smtpFrom = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -137,6 +142,12 @@ internal static class UpCommand
                 case "--placeholders":
                     placeholders = Path.GetFullPath(Value(args, ref i));
                     break;
+                case "--smtp":
+                    smtp = Value(args, ref i);
+                    break;
+                case "--smtp-from":
+                    smtpFrom = Value(args, ref i);
+                    break;
                 default:
                     throw new UsageException($"up: unknown option '{args[i]}'");
             }
@@ -151,6 +162,30 @@ internal static class UpCommand
             ServerNames = names.Count > 0 ? names : ["localhost"],
             RuleDirectories = rules.Count > 0 ? rules : SigmaHqLocator.Find() is { } root ? [.. SigmaHqLocator.DefaultPacks(root)] : [],
             PlaceholdersPath = placeholders,
+            Smtp = Smtp(smtp, smtpFrom),
+        };
+    }
+
+    private static Yamori.Cloud.Notifications.SmtpOptions? Smtp(string? relay, string? from)
+    {
+        if (relay is null)
+        {
+            return from is null ? null : throw new UsageException("up: --smtp-from needs --smtp");
+        }
+
+        int colon = relay.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(relay.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+        {
+            throw new UsageException($"up: --smtp '{relay}' is not HOST:PORT");
+        }
+
+        return new Yamori.Cloud.Notifications.SmtpOptions
+        {
+            Host = relay[..colon],
+            Port = port,
+            From = from ?? throw new UsageException("up: --smtp needs --smtp-from ADDRESS"),
+            Username = Environment.GetEnvironmentVariable("YAMORI_SMTP_USER"),
+            Password = Environment.GetEnvironmentVariable("YAMORI_SMTP_PASSWORD"),
         };
     }
 
