@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Yamori.Cloud.Audit;
 using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Storage;
 using Yamori.Cloud.Tenancy;
@@ -120,6 +121,13 @@ public sealed class AgentEndpointTests : IAsyncLifetime
         RpcException refused = await ConnectExpectingRefusalAsync(agent, _cloud.AgentUri);
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         Assert.Contains("UntrustedIssuer", refused.Status.Detail, StringComparison.Ordinal);
+        await AssertRefusalAuditedAsync("UntrustedIssuer");
+    }
+
+    private async Task AssertRefusalAuditedAsync(string refusal)
+    {
+        AuditPage page = await _cloud.Get<IAuditLog>().QueryAsync(TenantScope.AllTenants, new AuditQuery(ActionPrefix: "agent.connect"));
+        Assert.Contains(page.Entries, e => e.Record.Outcome == AuditOutcome.Denied && (e.Record.Detail ?? "").StartsWith(refusal, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -149,6 +157,7 @@ public sealed class AgentEndpointTests : IAsyncLifetime
         RpcException refused = await ConnectExpectingRefusalAsync(agent, _cloud.AgentUri);
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.Contains("Revoked", refused.Status.Detail, StringComparison.Ordinal);
+        await AssertRefusalAuditedAsync("Revoked");
     }
 
     [Fact]
@@ -196,6 +205,13 @@ public sealed class AgentEndpointTests : IAsyncLifetime
         using HttpResponseMessage unknown = await second.TryEnrollAsync(_cloud.ApiUri, "ymr-enroll-not-a-token");
         Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
         Assert.DoesNotContain("not-a-token", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Both refusals and the success are in the audit log, without the token's secret.
+        AuditPage page = await _cloud.Get<IAuditLog>().QueryAsync(TenantScope.AllTenants, new AuditQuery(ActionPrefix: "device.enroll"));
+        Assert.Contains(page.Entries, e => e.Record.Outcome == AuditOutcome.Succeeded && e.Record.Tenant == _cloud.TownB.Id);
+        Assert.Contains(page.Entries, e => e.Record.Outcome == AuditOutcome.Denied && (e.Record.Detail ?? "").StartsWith("TokenExhausted", StringComparison.Ordinal));
+        Assert.Contains(page.Entries, e => e.Record.Outcome == AuditOutcome.Denied && e.Record.ActorId == "anonymous");
+        Assert.All(page.Entries, e => Assert.DoesNotContain(token, string.Concat(e.Record.Detail, e.Record.After, e.Record.ActorId), StringComparison.Ordinal));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Yamori.Server.Agents;
 /// <c>AgentChannel.Connect</c> over ASP.NET Core gRPC. Identity comes only from the client
 /// certificate of the TLS connection: the validator checks issuer, validity, binding, registry and
 /// revocation, and the stream runs under the tenant the registry names. Every refusal is logged
-/// with its reason (and audit-logged once the audit area is wired).
+/// and audit-logged with its reason.
 /// </summary>
 internal sealed partial class AgentChannelEndpoint(
     CertificateValidator validator,
@@ -29,7 +29,8 @@ internal sealed partial class AgentChannelEndpoint(
         if (certificate is null || !AgentListener.IsAgentConnection(http))
         {
             LogRefused(logger, remote, "NoClientCertificate", "no client certificate on this connection");
-            await refusals.RecordAsync(remote, null, "NoClientCertificate", "no client certificate on this connection", context.CancellationToken);
+            // Recorded even when the caller hangs up at once: a refusal must not vanish from the audit log.
+            await refusals.RecordAsync(remote, null, "NoClientCertificate", "no client certificate on this connection", CancellationToken.None);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "a device client certificate is required"));
         }
 
@@ -38,7 +39,7 @@ internal sealed partial class AgentChannelEndpoint(
         {
             string refusal = validation.Refusal!.Value.ToString();
             LogRefused(logger, remote, refusal, validation.Detail!);
-            await refusals.RecordAsync(remote, validation.Binding, refusal, validation.Detail!, context.CancellationToken);
+            await refusals.RecordAsync(remote, validation.Binding, refusal, validation.Detail!, CancellationToken.None);
             StatusCode code = validation.Refusal is CertificateRefusal.Revoked or CertificateRefusal.TenantMismatch
                 ? StatusCode.PermissionDenied
                 : StatusCode.Unauthenticated;
@@ -57,7 +58,7 @@ internal sealed partial class AgentChannelEndpoint(
     private static partial void LogConnected(ILogger logger, DeviceId device, TenantId tenant, string remote);
 }
 
-/// <summary>Where refused agent connections are recorded (the audit log, once wired).</summary>
+/// <summary>Where refused agent connections are recorded (the audit log).</summary>
 public interface IAgentRefusalRecorder
 {
     ValueTask RecordAsync(string remoteAddress, DeviceBinding? claimed, string refusal, string detail, CancellationToken cancellationToken);

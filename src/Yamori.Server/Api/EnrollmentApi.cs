@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Yamori.Cloud.Audit;
 using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Tenancy;
@@ -88,7 +89,7 @@ public static class EnrollmentApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> EnrollAsync(EnrollRequest request, EnrollmentService enrollment, CloudCertificateAuthority authority, CancellationToken ct)
+    private static async Task<IResult> EnrollAsync(EnrollRequest request, HttpContext http, EnrollmentService enrollment, CloudCertificateAuthority authority, IAuditLog audit, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Token) || string.IsNullOrEmpty(request.CsrPem))
         {
@@ -96,6 +97,16 @@ public static class EnrollmentApi
         }
 
         EnrollmentResult result = await enrollment.EnrollAsync(request.Token, request.CsrPem, request.Hostname ?? "", request.Os ?? "", ct);
+
+        // The token is the credential, so it is the actor (by id, never its secret); an unknown token is "anonymous".
+        string who = result.Token is { } t ? $"enrollment-token:{t}" : "anonymous";
+        await audit.AppendAsync(
+            new AuditRecord(
+                who, who, ActorKind.ApiToken, null, result.Tenant, "device.enroll", "device", result.Device?.ToString(),
+                result.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied, http.Connection.RemoteIpAddress?.ToString(),
+                After: result.Succeeded ? $"{{\"hostname\":{System.Text.Json.JsonSerializer.Serialize(request.Hostname)}}}" : null,
+                Detail: result.Succeeded ? null : $"{result.Refusal}: {result.Detail}"),
+            CancellationToken.None);
         if (!result.Succeeded)
         {
             return Problems.Refused("enrollment refused", result.Refusal!.Value.ToString(), result.Detail!);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -8,7 +9,6 @@ using Yamori.Cloud.Ingest;
 using Yamori.Cloud.Storage;
 using Yamori.Cloud.Storage.Sqlite;
 using Yamori.Cloud.Tenancy;
-using Microsoft.AspNetCore.Authentication;
 using Yamori.Server.Agents;
 using Yamori.Server.Security;
 
