@@ -25,18 +25,18 @@ public sealed class AgentHealthMonitor(IAgentReportStore reports, AlertCorrelato
         var report = new AgentReport(
             tenant, device, receivedAt, heartbeat.AgentVersion, heartbeat.SpoolEvents, heartbeat.SpoolBytes,
             new Dictionary<string, ulong>(heartbeat.EventsDropped, StringComparer.Ordinal), heartbeat.CpuPercent, heartbeat.RssBytes);
-        AgentReport? previous = await reports.ReplaceAsync(scope, report, cancellationToken);
-
+        AgentReport? previous = await reports.GetAsync(scope, device, cancellationToken);
         (ulong lost, string detail) = Losses(previous, report);
-        if (lost == 0)
+        if (lost > 0)
         {
-            return DeviceHealth.Healthy;
+            // The alert before the new counters: if it fails, the next report still shows the loss.
+            await alerts.ProcessAsync(
+                [new AlertCandidate(tenant, device, BuiltInRules.TelemetryIntegrityId, DropsTitle, SigmaLevel.High, [], null, receivedAt, Detail: detail)],
+                cancellationToken);
         }
 
-        await alerts.ProcessAsync(
-            [new AlertCandidate(tenant, device, BuiltInRules.TelemetryIntegrityId, DropsTitle, SigmaLevel.High, [], null, receivedAt, Detail: detail)],
-            cancellationToken);
-        return DeviceHealth.Degraded;
+        await reports.ReplaceAsync(scope, report, cancellationToken);
+        return lost > 0 ? DeviceHealth.Degraded : DeviceHealth.Healthy;
     }
 
     /// <summary>New losses since the previous report, per reason. A counter that went down means a reinstall: all of it is new.</summary>

@@ -9,7 +9,7 @@ namespace Yamori.Cloud.Identity;
 /// role and (for town roles) a tenant. soc-admin creates any token; town-admin creates tokens of
 /// town roles for their own town only. Creation and revocation are audit-logged.
 /// </summary>
-public sealed class ApiTokenService(IApiTokenStore tokens, IAuditLog audit, TimeProvider clock)
+public sealed class ApiTokenService(IApiTokenStore tokens, IAuditLog audit, TimeProvider clock, IUserStore? users = null)
 {
     /// <summary>The prefix that lets secret scanners recognise a leaked token.</summary>
     public const string Prefix = "ymr_";
@@ -65,7 +65,9 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IAuditLog audit, Time
         };
         if (refusal is not null)
         {
-            await audit.AppendAsync(AuditRecord.For(creator, "apitoken.create", AuditOutcome.Denied, tenant, "apitoken", null, detail: refusal), cancellationToken);
+            // Filed under the creator's own town, never the one it reached for: that town must not
+            // learn who tried.
+            await audit.AppendAsync(AuditRecord.For(creator, "apitoken.create", AuditOutcome.Denied, creator.Tenant, "apitoken", null, detail: refusal), cancellationToken);
             throw new AccessDeniedException(refusal);
         }
 
@@ -119,7 +121,28 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IAuditLog audit, Time
     {
         byte[]? hash = OpaqueToken.TryHash(Prefix, token);
         ApiToken? found = hash is null ? null : await tokens.UseAsync(hash, now, cancellationToken);
-        return found is null ? null : new Actor(found.Id.ToString(), found.Name, ActorKind.ApiToken, found.Role, found.Tenant, remoteAddress);
+        if (found is null || !await CreatorStillEntitledAsync(found, cancellationToken))
+        {
+            return null;
+        }
+
+        return new Actor(found.Id.ToString(), found.Name, ActorKind.ApiToken, found.Role, found.Tenant, remoteAddress);
+    }
+
+    /// <summary>
+    /// A token is worth no more than its creator today: disabled, deleted, demoted or moved to
+    /// another town, the creator's tokens stop working (an admin who left keeps nothing).
+    /// </summary>
+    private async ValueTask<bool> CreatorStillEntitledAsync(ApiToken token, CancellationToken cancellationToken)
+    {
+        if (users is null || !UserId.TryParse(token.CreatedBy, out UserId creatorId))
+        {
+            return users is null;
+        }
+
+        User? creator = await users.FindByIdAsync(creatorId, cancellationToken);
+        return creator is { Disabled: false } &&
+            (creator.Role == Role.SocAdmin || (creator.Role == Role.TownAdmin && creator.Tenant == token.Tenant && !token.Role.SeesAllTenants()));
     }
 
     private static string Json(ApiToken t) => JsonSerializer.Serialize(new

@@ -202,14 +202,19 @@ public sealed class UserAdministration
         };
         if (refusal is not null)
         {
-            await Deny(actor, action, target, refusal, cancellationToken, tenant);
+            await Deny(actor, action, target, refusal, cancellationToken);
         }
     }
 
-    private async ValueTask Deny(Actor actor, string action, User? target, string reason, CancellationToken cancellationToken, TenantId? tenant = null)
+    /// <summary>
+    /// A refusal is filed under the actor's own town (SOC actors: none), with nothing of another
+    /// town's in it: the town that was reached for must not learn who tried, and the actor's town
+    /// must not learn the other town's ids.
+    /// </summary>
+    private async ValueTask Deny(Actor actor, string action, User? target, string reason, CancellationToken cancellationToken)
     {
         await _audit.AppendAsync(
-            AuditRecord.For(actor, action, AuditOutcome.Denied, target?.Tenant ?? tenant, "user", target?.Id.ToString(), detail: reason), cancellationToken);
+            AuditRecord.For(actor, action, AuditOutcome.Denied, actor.Tenant, "user", target is not null && target.Tenant == actor.Tenant ? target.Id.ToString() : null, detail: reason), cancellationToken);
         throw new AccessDeniedException(reason);
     }
 
@@ -218,7 +223,7 @@ public sealed class UserAdministration
         after = after with { UpdatedAt = _clock.GetUtcNow() };
         if (!await _users.UpdateAsync(actor.Scope, after, cancellationToken))
         {
-            throw new InvalidOperationException($"user {before.Id} changed or vanished during {action}; nothing was changed");
+            throw new ConcurrentChangeException($"user {before.Id} changed or vanished during {action}; nothing was changed");
         }
 
         if (endSessions)

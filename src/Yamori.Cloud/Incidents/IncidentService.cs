@@ -97,7 +97,7 @@ public sealed class IncidentService
         var transition = new IncidentTransition(id, actor.Id, before.Status, to, _time.GetUtcNow(), CheckNote(note));
         if (!await _incidents.ChangeStatusAsync(actor.Scope, transition, cancellationToken))
         {
-            throw new InvalidOperationException($"incident {id} changed meanwhile (it is no longer {IncidentWorkflow.Label(before.Status).Wire}); reload and retry");
+            throw new ConcurrentChangeException($"incident {id} changed meanwhile (it is no longer {IncidentWorkflow.Label(before.Status).Wire}); reload and retry");
         }
 
         return new IncidentChange(before, (await _incidents.GetAsync(actor.Scope, id, cancellationToken))!);
@@ -125,7 +125,7 @@ public sealed class IncidentService
         var assignment = new IncidentAssignment(id, actor.Id, before.Assignee, assignee, _time.GetUtcNow(), CheckNote(note));
         if (!await _incidents.AssignAsync(actor.Scope, assignment, cancellationToken))
         {
-            throw new InvalidOperationException($"incident {id} was reassigned meanwhile; reload and retry");
+            throw new ConcurrentChangeException($"incident {id} was reassigned meanwhile; reload and retry");
         }
 
         return new IncidentChange(before, (await _incidents.GetAsync(actor.Scope, id, cancellationToken))!);

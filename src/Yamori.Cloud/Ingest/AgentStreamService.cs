@@ -81,7 +81,7 @@ public sealed class AgentStreamService(
             return false;
         }
 
-        session.End(reason);
+        session.End(reason, StatusCode.PermissionDenied);
         return true;
     }
 
@@ -118,7 +118,7 @@ public sealed class AgentStreamService(
         }
         catch (OperationCanceledException) when (session.EndReason is { } reason)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+            throw new RpcException(new Status(session.EndStatus, reason));
         }
         finally
         {
@@ -160,7 +160,22 @@ public sealed class AgentStreamService(
                 // In sequence order, so the agent sees its acks ascend.
                 await foreach ((ulong sequence, Task<IngestResult> result) in acks.Reader.ReadAllAsync(ct))
                 {
-                    outbox.Writer.TryWrite(ContractMapping.ToCloudMessage(await result, sequence));
+                    IngestResult answer;
+                    try
+                    {
+                        answer = await result;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // The commit failed: nothing of this batch was stored and no later ack may
+                        // pass it. End the stream; the agent reconnects and re-sends from the
+                        // watermark, and finally gives the permits back.
+                        IngestLog.StreamFailed(_logger, device, ex);
+                        session.End("the cloud could not store a batch; reconnect and re-send", StatusCode.Unavailable);
+                        return;
+                    }
+
+                    outbox.Writer.TryWrite(ContractMapping.ToCloudMessage(answer, sequence));
                     window.Release();
                     Interlocked.Decrement(ref admitted);
                     Admission.Release();
@@ -173,12 +188,22 @@ public sealed class AgentStreamService(
             {
                 // Pending commands go out on connect (the first signal) and after each notification.
                 session.CommandsPending.Writer.TryWrite(true);
-                await foreach (bool _ in session.CommandsPending.Reader.ReadAllAsync(ct))
+                try
                 {
-                    foreach (Command command in await commands.TakeDeliverableAsync(scope, device, ct))
+                    await foreach (bool _ in session.CommandsPending.Reader.ReadAllAsync(ct))
                     {
-                        outbox.Writer.TryWrite(new CloudMessage { Command = command });
+                        foreach (Command command in await commands.TakeDeliverableAsync(scope, device, ct))
+                        {
+                            outbox.Writer.TryWrite(new CloudMessage { Command = command });
+                        }
                     }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A stream that can no longer deliver commands must not look healthy: end it,
+                    // and the reconnect delivers what is pending.
+                    IngestLog.StreamFailed(_logger, device, ex);
+                    session.End("the cloud could not deliver commands; reconnect", StatusCode.Unavailable);
                 }
             },
             ct);
@@ -306,6 +331,8 @@ public sealed class AgentStreamService(
 
         public string? EndReason { get; private set; }
 
+        public StatusCode EndStatus { get; private set; } = StatusCode.PermissionDenied;
+
         /// <summary>A coalescing signal: one pending wake-up is enough however many commands were queued.</summary>
         public Channel<bool> CommandsPending { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
@@ -323,11 +350,16 @@ public sealed class AgentStreamService(
             }
         }
 
-        public void End(string reason)
+        public void End(string reason, StatusCode status)
         {
             lock (_lock)
             {
-                EndReason ??= reason;
+                if (EndReason is null)
+                {
+                    EndReason = reason;
+                    EndStatus = status;
+                }
+
                 if (!_disposed)
                 {
                     _cts.Cancel();

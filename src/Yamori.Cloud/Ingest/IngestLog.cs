@@ -20,4 +20,8 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error,
         Message = "Event sink failed on {Batches} committed batches; they stay stored")]
     public static partial void SinkFailed(ILogger logger, int batches, Exception exception);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error,
+        Message = "Stream of device {Device} ended after an internal failure; the agent will reconnect and re-send")]
+    public static partial void StreamFailed(ILogger logger, DeviceId device, Exception exception);
 }

@@ -30,6 +30,12 @@ public interface ITenancyStore
 
     ValueTask<IReadOnlyList<Device>> ListDevicesAsync(TenantScope scope, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets only the isolation state (leaving health and last-seen, which heartbeats update
+    /// concurrently, alone); false when the device is not visible in the scope.
+    /// </summary>
+    ValueTask<bool> SetIsolationAsync(TenantScope scope, DeviceId id, IsolationState state, CancellationToken cancellationToken = default);
+
     /// <summary>Updates what a heartbeat tells; false when the device is not visible in the scope.</summary>
     ValueTask<bool> RecordHeartbeatAsync(
         TenantScope scope,

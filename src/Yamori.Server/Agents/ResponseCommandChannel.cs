@@ -52,13 +52,8 @@ internal sealed partial class ResponseCommandChannel(ResponseService response, I
         }
     }
 
-    private async ValueTask SetIsolationAsync(TenantScope scope, DeviceId id, IsolationState state, CancellationToken ct)
-    {
-        if (await tenancy.GetDeviceAsync(scope, id, ct) is { } device && device.Isolation != state)
-        {
-            await tenancy.UpsertDeviceAsync(scope, device with { Isolation = state }, ct);
-        }
-    }
+    private async ValueTask SetIsolationAsync(TenantScope scope, DeviceId id, IsolationState state, CancellationToken ct) =>
+        await tenancy.SetIsolationAsync(scope, id, state, ct);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result for command {CommandId} from device {Device} ignored: {Reason}")]
     private static partial void LogIgnored(ILogger logger, DeviceId device, string commandId, string reason);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Yamori.Cloud;
 using Yamori.Cloud.Detection;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Incidents;
@@ -46,6 +47,10 @@ internal sealed class ApiErrors : IEndpointFilter
             return Problems.Conflict(ex.Message);
         }
         catch (InvalidIncidentTransitionException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        catch (ConcurrentChangeException ex)
         {
             return Problems.Conflict(ex.Message);
         }

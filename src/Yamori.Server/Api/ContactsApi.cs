@@ -55,7 +55,9 @@ public static class ContactsApi
 
     private static async Task<IResult> DeleteAsync(Guid tenantId, Guid contactId, HttpContext http, ITenancyStore tenancy, IContactStore contacts, IChangeRecorder changes, CancellationToken ct)
     {
+        // The contact must be the route's town's: a SOC user must not delete town B's through town A's URL.
         if (await TenancyApi.VisibleTenantAsync(http, tenancy, tenantId, ct) is null
+            || await contacts.GetAsync(TenantScope.For(new TenantId(tenantId)), new ContactId(contactId), ct) is null
             || await contacts.DeleteAsync(http.Actor(), new ContactId(contactId), ct) is not { } change)
         {
             return Problems.NotFound();

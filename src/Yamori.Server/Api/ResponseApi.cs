@@ -10,6 +10,9 @@ namespace Yamori.Server.Api;
 /// <summary>Response commands to devices: request, approve, deny, cancel, and their results.</summary>
 public static class ResponseApi
 {
+    /// <summary>The command store's page limit.</summary>
+    private const int MaxCommandPage = 500;
+
     public static RouteGroupBuilder MapResponseApi(this RouteGroupBuilder api)
     {
         api.MapPost("/devices/{deviceId:guid}/commands", RequestAsync).WithTags("Response")
@@ -64,7 +67,7 @@ public static class ResponseApi
             filter = s;
         }
 
-        CommandPage page = await response.ListAsync(http.Actor().Scope, new CommandQuery(deviceId is { } d ? new DeviceId(d) : null, incidentId, filter, Paging.Limit(limit), cursor), ct);
+        CommandPage page = await response.ListAsync(http.Actor().Scope, new CommandQuery(deviceId is { } d ? new DeviceId(d) : null, incidentId, filter, Math.Min(Paging.Limit(limit), MaxCommandPage), cursor), ct);
         return TypedResults.Ok(new Page<CommandDto>(page.Items.Select(CommandDto.From).ToList(), page.NextCursor));
     }
 

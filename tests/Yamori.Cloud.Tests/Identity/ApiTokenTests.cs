@@ -166,3 +166,28 @@ public sealed class ApiTokenTests : IDisposable
         Assert.Contains("revokedAt", revoke.Record.After!, StringComparison.Ordinal);
     }
 }
+
+public sealed class ApiTokenCreatorTests : IDisposable
+{
+    private readonly IdentityFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task A_token_stops_working_when_its_creator_is_disabled_or_demoted()
+    {
+        var service = new ApiTokenService(_f.Tokens, _f.Audit, _f.Clock, _f.Users);
+        UserView admin = _f.CreateUser("admin.a", Role.TownAdmin, _f.A);
+        Actor creator = new(admin.Id.ToString(), admin.Login, ActorKind.User, Role.TownAdmin, _f.A.Id, null);
+        IssuedApiToken issued = await service.CreateApiTokenAsync(creator, "nightly export", Role.TownViewer, _f.A.Id, null);
+        Assert.NotNull(await service.ValidateApiTokenAsync(issued.Secret, null, _f.Clock.GetUtcNow()));
+
+        await _f.Admin.ChangeRoleAsync(IdentityFixture.SocAdmin, admin.Id, Role.TownViewer, _f.A.Id);
+        Assert.Null(await service.ValidateApiTokenAsync(issued.Secret, null, _f.Clock.GetUtcNow()));
+
+        await _f.Admin.ChangeRoleAsync(IdentityFixture.SocAdmin, admin.Id, Role.TownAdmin, _f.A.Id);
+        Assert.NotNull(await service.ValidateApiTokenAsync(issued.Secret, null, _f.Clock.GetUtcNow()));
+        await _f.Admin.SetDisabledAsync(IdentityFixture.SocAdmin, admin.Id, true);
+        Assert.Null(await service.ValidateApiTokenAsync(issued.Secret, null, _f.Clock.GetUtcNow()));
+    }
+}

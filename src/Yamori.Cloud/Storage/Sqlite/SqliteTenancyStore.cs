@@ -143,6 +143,16 @@ public sealed class SqliteTenancyStore(SqliteDatabase database) : ITenancyStore
     public async ValueTask<IReadOnlyList<Device>> ListDevicesAsync(TenantScope scope, CancellationToken cancellationToken = default) =>
         await QueryDevices(scope, null);
 
+    public ValueTask<bool> SetIsolationAsync(TenantScope scope, DeviceId id, IsolationState state, CancellationToken cancellationToken = default)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand cmd = connection.CreateCommand();
+        cmd.CommandText = $"UPDATE devices SET isolation = $state WHERE id = $id AND {TenantFilter.Predicate(cmd, scope, "tenant_id")}";
+        cmd.Parameters.AddWithValue("$id", id.ToBlob());
+        cmd.Parameters.AddWithValue("$state", (int)state);
+        return ValueTask.FromResult(cmd.ExecuteNonQuery() == 1);
+    }
+
     public ValueTask<bool> RecordHeartbeatAsync(
         TenantScope scope,
         DeviceId id,
