@@ -28,7 +28,11 @@ public interface IUserStore
     /// which only the authentication methods change. False when the user is not visible in the scope.
     /// </summary>
     /// <exception cref="TenantScopeException">The new tenant is outside the scope.</exception>
-    ValueTask<bool> UpdateAsync(TenantScope scope, User user, CancellationToken cancellationToken = default);
+    /// <param name="expectedUpdatedAt">
+    /// When given, the update applies only if the stored row still has this <c>UpdatedAt</c>: a write
+    /// based on an older read (a password change racing an admin's disable) must not undo the other.
+    /// </param>
+    ValueTask<bool> UpdateAsync(TenantScope scope, User user, DateTimeOffset? expectedUpdatedAt = null, CancellationToken cancellationToken = default);
 
     /// <summary>Clears the failure count and any lock (administrative unlock); false when not visible.</summary>
     ValueTask<bool> ClearLockoutAsync(TenantScope scope, UserId id, CancellationToken cancellationToken = default);

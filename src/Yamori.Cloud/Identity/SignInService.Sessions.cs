@@ -95,7 +95,13 @@ public sealed partial class SignInService
         }
 
         User changed = user with { PasswordHash = _hasher.Hash(newPassword), MustChangePassword = false, UpdatedAt = now };
-        await _users.UpdateAsync(changed.Role.SeesAllTenants() ? Tenancy.TenantScope.AllTenants : Tenancy.TenantScope.For(changed.Tenant!.Value), changed, cancellationToken);
+        // Against the row as read before the (slow) hashing: an admin who disabled or demoted the
+        // user meanwhile wins, and this change is refused rather than writing the old state back.
+        if (!await _users.UpdateAsync(changed.Role.SeesAllTenants() ? Tenancy.TenantScope.AllTenants : Tenancy.TenantScope.For(changed.Tenant!.Value), changed, user.UpdatedAt, cancellationToken))
+        {
+            throw new ConcurrentChangeException("the account changed while the password was being changed; sign in again");
+        }
+
         int ended = await _sessions.DeleteSessionsOfUserAsync(user.Id, OpaqueToken.TryHash(SessionPrefix, currentSessionToken), cancellationToken);
         await _audit.AppendAsync(
             AuditRecord.For(actor, "user.password.change", AuditOutcome.Succeeded, user.Tenant, "user", user.Id.ToString(), detail: $"{ended} other session(s) ended"),

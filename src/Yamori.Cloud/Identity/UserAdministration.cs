@@ -221,7 +221,7 @@ public sealed class UserAdministration
     private async ValueTask<User> Change(Actor actor, string action, User before, User after, bool endSessions, CancellationToken cancellationToken)
     {
         after = after with { UpdatedAt = _clock.GetUtcNow() };
-        if (!await _users.UpdateAsync(actor.Scope, after, cancellationToken))
+        if (!await _users.UpdateAsync(actor.Scope, after, before.UpdatedAt, cancellationToken))
         {
             throw new ConcurrentChangeException($"user {before.Id} changed or vanished during {action}; nothing was changed");
         }

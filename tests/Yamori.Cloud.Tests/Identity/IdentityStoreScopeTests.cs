@@ -50,6 +50,11 @@ public sealed class IdentityStoreScopeTests : IDisposable
         User stored = (await _f.Users.GetAsync(ScopeA, a.Id))!;
         Assert.Equal(("a.user", (TenantId?)_f.A.Id), (stored.DisplayName, stored.Tenant));
         Assert.True(await _f.Users.UpdateAsync(ScopeA, a with { DisplayName = "renamed" }));
+
+        // A write based on an older read loses to the write that happened in between.
+        Assert.True(await _f.Users.UpdateAsync(ScopeA, a with { Disabled = true, UpdatedAt = a.UpdatedAt.AddSeconds(1) }, a.UpdatedAt));
+        Assert.False(await _f.Users.UpdateAsync(ScopeA, a with { Disabled = false }, a.UpdatedAt));
+        Assert.True((await _f.Users.FindByIdAsync(a.Id))!.Disabled);
     }
 
     [Fact]

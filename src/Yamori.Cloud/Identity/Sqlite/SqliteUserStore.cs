@@ -39,7 +39,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public ValueTask<IReadOnlyList<User>> ListAsync(TenantScope scope, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<User>>(Query(scope, "1 = 1", _ => { }));
 
-    public ValueTask<bool> UpdateAsync(TenantScope scope, User user, CancellationToken cancellationToken = default)
+    public ValueTask<bool> UpdateAsync(TenantScope scope, User user, DateTimeOffset? expectedUpdatedAt = null, CancellationToken cancellationToken = default)
     {
         RequireWritable(scope, user.Tenant);
         using SqliteConnection connection = database.OpenConnection();
@@ -48,8 +48,9 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             UPDATE users SET display_name = $display, role = $role, tenant_id = $tenant, password_hash = $hash,
                 totp_secret = $totp, totp_confirmed = $confirmed, disabled = $disabled,
                 must_change_password = $must_change, updated_ticks = $updated
-            WHERE id = $id AND {TenantFilter.Predicate(cmd, scope, "tenant_id")}
+            WHERE id = $id AND {TenantFilter.Predicate(cmd, scope, "tenant_id")} AND ($expected IS NULL OR updated_ticks = $expected)
             """;
+        cmd.Parameters.AddWithValue("$expected", expectedUpdatedAt is { } e ? e.UtcTicks : DBNull.Value);
         cmd.Parameters.AddWithValue("$id", user.Id.ToBlob());
         cmd.Parameters.AddWithValue("$display", user.DisplayName);
         cmd.Parameters.AddWithValue("$role", (int)user.Role);
