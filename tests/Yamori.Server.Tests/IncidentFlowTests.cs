@@ -119,6 +119,12 @@ public sealed class IncidentFlowTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
+        // The refusal is in town A's audit log, with the route and the reason.
+        JsonArray refusals = (await s.AdminA.GetAsync("api/v1/audit?action=api.refused"))!["items"]!.AsArray();
+        JsonNode entry = Assert.Single(refusals)!;
+        Assert.Equal("karuizawa-viewer", (string?)entry["actorName"]);
+        Assert.Equal("POST /api/v1/incidents/{incidentId:guid}/status", (string?)entry["targetId"]);
+
         using HttpClient anonymous = ApiClient.Anonymous(s.Cloud);
         using HttpResponseMessage noAuth = await anonymous.GetAsync("api/v1/incidents");
         Assert.Equal(HttpStatusCode.Unauthorized, noAuth.StatusCode);

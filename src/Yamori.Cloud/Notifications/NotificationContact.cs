@@ -33,9 +33,15 @@ public sealed record NotificationContact(
     Severity MinimumSeverity,
     bool Enabled)
 {
-    /// <summary>What the audit log may keep: everything but the secret.</summary>
+    /// <summary>
+    /// What the audit log and the API may show: no secret, and the webhook only as scheme and host —
+    /// chat services' webhook URLs carry their credential in the path, so the path is write-only too.
+    /// </summary>
     public ContactSnapshot ToSnapshot() =>
-        new(Id, Tenant, Name, Email, WebhookUrl, WebhookSecret is not null, MinimumSeverity, Enabled);
+        new(Id, Tenant, Name, Email, WebhookUrl is { } url ? MaskPath(url) : null, WebhookSecret is not null, MinimumSeverity, Enabled);
+
+    private static Uri MaskPath(Uri url) =>
+        url.AbsolutePath is "/" or "" ? new Uri(url.GetLeftPart(UriPartial.Authority) + "/") : new Uri(url.GetLeftPart(UriPartial.Authority) + "/***");
 
     /// <summary>Checks every field; the message names the offending one.</summary>
     /// <exception cref="ArgumentException">A field is invalid.</exception>

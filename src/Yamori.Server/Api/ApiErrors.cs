@@ -6,6 +6,7 @@ using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Notifications;
 using Yamori.Cloud.Response;
 using Yamori.Cloud.Tenancy;
+using Yamori.Server.Security;
 
 namespace Yamori.Server.Api;
 
@@ -14,7 +15,7 @@ namespace Yamori.Server.Api;
 /// reason, an object outside the caller's tenant → 404 (never 403: its existence is not revealed),
 /// a bad field → 400 naming it, a duplicate → 409.
 /// </summary>
-internal sealed class ApiErrors : IEndpointFilter
+internal sealed class ApiErrors(IChangeRecorder changes) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -24,19 +25,20 @@ internal sealed class ApiErrors : IEndpointFilter
         }
         catch (AccessDeniedException ex)
         {
+            // The identity services audit their own refusals.
             return Problems.Forbidden(ex.Message);
         }
         catch (DetectionAccessException ex)
         {
-            return Problems.Forbidden(ex.Message);
+            return await RefusedAsync(context.HttpContext, ex.Message);
         }
         catch (ResponsePolicyException ex)
         {
-            return Problems.Forbidden(ex.Message);
+            return await RefusedAsync(context.HttpContext, ex.Message);
         }
         catch (ContactAccessDeniedException ex)
         {
-            return Problems.Forbidden(ex.Message);
+            return await RefusedAsync(context.HttpContext, ex.Message);
         }
         catch (ResponseNotFoundException)
         {
@@ -74,5 +76,12 @@ internal sealed class ApiErrors : IEndpointFilter
         {
             return Problems.Validation(ex.Message);
         }
+    }
+
+    /// <summary>Refusals by the services' rules are audited here once (the identity services audit their own too).</summary>
+    private async Task<IResult> RefusedAsync(HttpContext http, string reason)
+    {
+        await changes.RecordRefusalAsync(http, reason, CancellationToken.None);
+        return Problems.Forbidden(reason);
     }
 }

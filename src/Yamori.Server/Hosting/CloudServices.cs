@@ -64,6 +64,7 @@ public static class CloudServices
         services.AddOpenApi("v1");
         services.AddAuthentication(ActorAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ActorAuthentication>(ActorAuthentication.SchemeName, null);
         services.AddAuthorization(Policies.Add);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditedForbid>();
         services.AddYamoriIdentity(options, database);
         var listeners = new Listeners();
         services.AddSingleton(listeners);

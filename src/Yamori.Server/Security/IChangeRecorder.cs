@@ -11,4 +11,7 @@ namespace Yamori.Server.Security;
 public interface IChangeRecorder
 {
     ValueTask RecordAsync(HttpContext http, string action, TenantId? tenant, string targetType, string targetId, object? before, object? after, CancellationToken cancellationToken);
+
+    /// <summary>A request a service refused for the caller's rights (403), filed under the caller's own town.</summary>
+    ValueTask RecordRefusalAsync(HttpContext http, string reason, CancellationToken cancellationToken);
 }

@@ -31,6 +31,17 @@ internal sealed class AuditRecorder(IAuditLog audit) : IChangeRecorder, IAgentRe
             AuditRecord.For(http.Actor(), action, AuditOutcome.Succeeded, tenant, targetType, targetId, Serialize(before), Serialize(after)),
             cancellationToken);
 
+    public async ValueTask RecordRefusalAsync(HttpContext http, string reason, CancellationToken cancellationToken)
+    {
+        if (http.Features.Get<Actor>() is not { } actor)
+        {
+            return;
+        }
+
+        string route = $"{http.Request.Method} {(http.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value}";
+        await audit.AppendAsync(AuditRecord.For(actor, "api.refused", AuditOutcome.Denied, actor.Tenant, "route", route, detail: reason), cancellationToken);
+    }
+
     public async ValueTask RecordAsync(string remoteAddress, DeviceBinding? claimed, string refusal, string detail, CancellationToken cancellationToken)
     {
         // The claimed identity is only a claim: recorded as such, under the tenant it named.

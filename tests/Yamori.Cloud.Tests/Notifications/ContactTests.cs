@@ -104,3 +104,18 @@ public sealed class ContactTests : IAsyncLifetime
         Assert.DoesNotContain("short", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ContactSnapshotTests
+{
+    [Fact]
+    public void A_snapshot_keeps_the_webhook_host_but_not_its_path_or_secret()
+    {
+        var contact = new NotificationContact(
+            ContactId.New(), Yamori.Cloud.Tenancy.TenantId.New(), "情報政策係", null,
+            new Uri("https://hooks.slack.example/services/T000/B000/XXXXSECRETXXXX"), "webhook-secret-0123456789", Severity.High, true);
+        ContactSnapshot snapshot = contact.ToSnapshot();
+        Assert.Equal(new Uri("https://hooks.slack.example/***"), snapshot.WebhookUrl);
+        Assert.True(snapshot.HasWebhookSecret);
+        Assert.DoesNotContain("SECRET", System.Text.Json.JsonSerializer.Serialize(snapshot), StringComparison.Ordinal);
+    }
+}
