@@ -64,7 +64,7 @@ public sealed partial class SignInService
         if (user is null)
         {
             _hasher.Verify(password, _dummyHash);
-            await AuditAnonymous("signin.password", key ?? "(invalid login name)", AuditOutcome.Failed, "unknown login name", remoteAddress, cancellationToken);
+            await AuditAnonymous("signin.password", UnknownLogin(login), AuditOutcome.Failed, "unknown login name", remoteAddress, cancellationToken);
             return SignInResult.Failed.Instance;
         }
 
@@ -215,6 +215,24 @@ public sealed partial class SignInService
         await _sessions.CreateTicketAsync(new SignInTicket(hash, user.Id, purpose, pendingSecret, now + _options.SignInTicketLifetime), cancellationToken);
         return ticket;
     }
+
+    /// <summary>
+    /// How an unknown login is named in the audit log, which cannot be edited later: people type
+    /// passwords into the login box, so the text is never kept — only its length and a fingerprint
+    /// keyed per process, enough to see one name tried again and again (credential stuffing).
+    /// </summary>
+    internal static string UnknownLogin(string? login)
+    {
+        if (string.IsNullOrEmpty(login))
+        {
+            return "(empty login)";
+        }
+
+        byte[] mac = HMACSHA256.HashData(FingerprintKey, System.Text.Encoding.UTF8.GetBytes(login.Trim().ToLowerInvariant()));
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(unknown login, {login.Length} chars, fingerprint {Convert.ToHexStringLower(mac.AsSpan(0, 4))})");
+    }
+
+    private static readonly byte[] FingerprintKey = RandomNumberGenerator.GetBytes(32);
 
     internal static Actor ActorOf(User user, string? remoteAddress) =>
         new(user.Id.ToString(), user.Login, ActorKind.User, user.Role, user.Tenant, remoteAddress) { MustChangePassword = user.MustChangePassword };

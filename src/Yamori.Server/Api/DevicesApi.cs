@@ -34,7 +34,8 @@ public static class DevicesApi
     private static async Task<IResult> GetAsync(Guid deviceId, HttpContext http, ITenancyStore tenancy, CancellationToken ct) =>
         await tenancy.GetDeviceAsync(http.Actor().Scope, new DeviceId(deviceId), ct) is { } device ? TypedResults.Ok(DeviceDto.From(device)) : Problems.NotFound();
 
-    private static async Task<IResult> RevokeAsync(Guid deviceId, RevokeRequest request, HttpContext http, ITenancyStore tenancy, DeviceRevoker revoker, IChangeRecorder changes, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(
+        Guid deviceId, RevokeRequest request, HttpContext http, ITenancyStore tenancy, DeviceRevoker revoker, Yamori.Cloud.Enrollment.IDeviceRevocationStore revocations, IChangeRecorder changes, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Reason))
         {
@@ -42,12 +43,20 @@ public static class DevicesApi
         }
 
         Device? device = await tenancy.GetDeviceAsync(http.Actor().Scope, new DeviceId(deviceId), ct);
-        if (device is null || !await revoker.RevokeAsync(http.Actor().Scope, device.Id, request.Reason.Trim(), ct))
+        if (device is null)
         {
             return Problems.NotFound();
         }
 
-        await changes.RecordAsync(http, "device.revoke", device.Tenant, "device", device.Id.ToString(), new { revoked = false }, new { revoked = true, reason = request.Reason.Trim() }, ct);
+        // A second revocation keeps the first one's time and reason; the audit says so.
+        bool already = await revocations.IsRevokedAsync(device.Id, ct);
+        if (!await revoker.RevokeAsync(http.Actor().Scope, device.Id, request.Reason.Trim(), ct))
+        {
+            return Problems.NotFound();
+        }
+
+        await changes.RecordAsync(
+            http, "device.revoke", device.Tenant, "device", device.Id.ToString(), new { revoked = already }, new { revoked = true, reason = already ? "(already revoked; unchanged)" : request.Reason.Trim() }, ct);
         return TypedResults.NoContent();
     }
 

@@ -323,3 +323,26 @@ public sealed class SignInTests : IDisposable
         Assert.Null(await _f.SignIn.ValidateSessionAsync(idle.SessionToken, Remote, _f.Clock.GetUtcNow()));
     }
 }
+
+public sealed class UnknownLoginAuditTests : IDisposable
+{
+    private readonly IdentityFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task A_password_typed_into_the_login_box_never_reaches_the_audit_log()
+    {
+        const string typedByMistake = "karuizawa2026spring";
+        Assert.IsType<SignInResult.Failed>(await _f.SignIn.SignInAsync(typedByMistake, "whatever-password", "198.51.100.7"));
+        Assert.IsType<SignInResult.Failed>(await _f.SignIn.SignInAsync(typedByMistake, "other-password", "198.51.100.7"));
+
+        IReadOnlyList<Yamori.Cloud.Audit.AuditEntry> entries = await _f.AuditEntries("signin.password");
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.DoesNotContain(typedByMistake, e.Record.ActorName + e.Record.ActorId + e.Record.Detail, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("19 chars", entries[0].Record.ActorName, StringComparison.Ordinal);
+
+        // The same text gives the same fingerprint, so repeated tries of one name stay visible.
+        Assert.Equal(entries[0].Record.ActorName, entries[1].Record.ActorName);
+    }
+}
