@@ -41,18 +41,30 @@ internal sealed partial class ResponseHousekeeping(ResponseService response, Age
             using var timer = new PeriodicTimer(Period, time);
             do
             {
+                IReadOnlyList<CommandChange> expired = [];
                 try
                 {
-                    foreach (CommandChange change in await response.ExpireAsync(time.GetUtcNow(), stoppingToken))
-                    {
-                        await audit.AppendAsync(
-                            AuditRecord.For(Actor.System, "command.expire", AuditOutcome.Succeeded, change.After.Tenant, "command", change.After.Id.ToString(), change.Before?.State.ToString(), change.After.State.ToString()),
-                            stoppingToken);
-                    }
+                    expired = await response.ExpireAsync(time.GetUtcNow(), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogExpiryFailed(logger, ex);
+                }
+
+                // Each entry on its own, and not cancelled by shutdown: the expiries are already
+                // stored, so one failed append must not leave the others unaudited.
+                foreach (CommandChange change in expired)
+                {
+                    try
+                    {
+                        await audit.AppendAsync(
+                            AuditRecord.For(Actor.System, "command.expire", AuditOutcome.Succeeded, change.After.Tenant, "command", change.After.Id.ToString(), change.Before?.State.ToString(), change.After.State.ToString()),
+                            CancellationToken.None);
+                    }
+                    catch (Exception ex)
+                    {
+                        LogExpiryFailed(logger, ex);
+                    }
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
