@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using Yamori.Cloud.Ingest;
 using Yamori.Contracts.Agent.V1;
 using Yamori.Sigma.Events;
 
@@ -35,7 +36,8 @@ internal static class CloudLoadCommand
         string root = SigmaHq.RequireRoot();
         Console.WriteLine(Machine.Describe());
 
-        Event[] mix = ToWire(Workloads.Mix(SigmaHq.RegressionEvents(root), Workloads.DefaultCount).Events);
+        // Stamped again by each simulated agent when it ships a batch.
+        Event[] mix = [.. Workloads.Mix(SigmaHq.RegressionEvents(root), Workloads.DefaultCount).Events.Select(e => RecordedEvents.ToWire(e, DateTimeOffset.UtcNow))];
         string data = Path.Combine(Path.GetTempPath(), "yamori-cloud-load-" + Guid.NewGuid().ToString("N")[..8]);
         var cloudArgs = new List<string> { "--demo" };
         if (args.Contains("--no-rules"))
@@ -125,38 +127,5 @@ internal static class CloudLoadCommand
             Directory.Delete(data, recursive: true);
         }
         return 0;
-    }
-
-    /// <summary>The bench's events as an agent would ship them: Windows product, Channel and EventID as fields.</summary>
-    private static Event[] ToWire(FlatEvent[] events)
-    {
-        var wire = new Event[events.Length];
-        for (int i = 0; i < events.Length; i++)
-        {
-            var e = new Event { Logsource = new LogSource { Product = "windows" } };
-            foreach (KeyValuePair<string, FieldValue> field in events[i].Fields)
-            {
-                var f = new Field { Name = field.Key };
-                switch (field.Value.Kind)
-                {
-                    case FieldKind.Null:
-                        f.NullValue = Google.Protobuf.WellKnownTypes.NullValue.NullValue;
-                        break;
-                    case FieldKind.Array:
-                        f.StringList = new StringList();
-                        f.StringList.Values.AddRange(field.Value.Items!);
-                        break;
-                    default:
-                        f.StringValue = field.Value.Text ?? "";
-                        break;
-                }
-
-                e.Fields.Add(f);
-            }
-
-            wire[i] = e;
-        }
-
-        return wire;
     }
 }

@@ -35,9 +35,9 @@ public sealed record AgentReport(
 /// <summary>The latest report per device; tenant-scoped like every store.</summary>
 public interface IAgentReportStore
 {
-    /// <summary>Stores <paramref name="report"/> and returns the one it replaced (null for the device's first).</summary>
+    /// <summary>Stores <paramref name="report"/> in place of the device's previous one.</summary>
     /// <exception cref="TenantScopeException">The report's tenant is outside the scope.</exception>
-    ValueTask<AgentReport?> ReplaceAsync(TenantScope scope, AgentReport report, CancellationToken cancellationToken = default);
+    ValueTask ReplaceAsync(TenantScope scope, AgentReport report, CancellationToken cancellationToken = default);
 
     ValueTask<AgentReport?> GetAsync(TenantScope scope, DeviceId device, CancellationToken cancellationToken = default);
 }

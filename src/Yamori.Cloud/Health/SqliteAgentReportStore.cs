@@ -10,16 +10,13 @@ public sealed class SqliteAgentReportStore(SqliteDatabase database) : IAgentRepo
 {
     private const string Columns = "tenant_id, device_id, received_ticks, agent_version, spool_events, spool_bytes, dropped, cpu_percent, rss_bytes";
 
-    public ValueTask<AgentReport?> ReplaceAsync(TenantScope scope, AgentReport report, CancellationToken cancellationToken = default)
+    public ValueTask ReplaceAsync(TenantScope scope, AgentReport report, CancellationToken cancellationToken = default)
     {
         TenantId tenant = scope.ForWrite(report.Tenant);
         using SqliteConnection connection = database.OpenConnection();
         using WriteGate gate = database.EnterWrite();
-        using SqliteTransaction tx = connection.BeginTransaction();
-        AgentReport? previous = Read(connection, tx, TenantScope.For(tenant), report.Device);
         using (SqliteCommand cmd = connection.CreateCommand())
         {
-            cmd.Transaction = tx;
             cmd.CommandText = """
                 INSERT INTO device_heartbeats (device_id, tenant_id, received_ticks, agent_version, spool_events, spool_bytes, dropped, dropped_total, cpu_percent, rss_bytes)
                 VALUES ($device, $tenant, $received, $version, $spoolEvents, $spoolBytes, $dropped, $droppedTotal, $cpu, $rss)
@@ -44,20 +41,18 @@ public sealed class SqliteAgentReportStore(SqliteDatabase database) : IAgentRepo
             }
         }
 
-        tx.Commit();
-        return ValueTask.FromResult(previous);
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask<AgentReport?> GetAsync(TenantScope scope, DeviceId device, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
-        return ValueTask.FromResult(Read(connection, null, scope, device));
+        return ValueTask.FromResult(Read(connection, scope, device));
     }
 
-    private static AgentReport? Read(SqliteConnection connection, SqliteTransaction? tx, TenantScope scope, DeviceId device)
+    private static AgentReport? Read(SqliteConnection connection, TenantScope scope, DeviceId device)
     {
         using SqliteCommand cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = $"SELECT {Columns} FROM device_heartbeats WHERE device_id = $device AND {TenantFilter.Predicate(cmd, scope, "tenant_id")}";
         cmd.Parameters.AddWithValue("$device", device.ToBlob());
         using SqliteDataReader r = cmd.ExecuteReader();

@@ -31,7 +31,7 @@ public static class AuthApi
 
     private static async Task<IResult> SignOutAsync(HttpContext http, SignInService signIn, CancellationToken ct)
     {
-        string? token = http.Request.Cookies[ActorAuthentication.SessionCookie] ?? BearerToken(http);
+        string? token = ActorAuthentication.PresentedToken(http.Request);
         await signIn.SignOutAsync(token, http.Connection.RemoteIpAddress?.ToString(), ct);
         http.Response.Cookies.Delete(ActorAuthentication.SessionCookie);
         return TypedResults.NoContent();
@@ -39,7 +39,7 @@ public static class AuthApi
 
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, HttpContext http, SignInService signIn, CancellationToken ct)
     {
-        string? token = http.Request.Cookies[ActorAuthentication.SessionCookie] ?? BearerToken(http);
+        string? token = ActorAuthentication.PresentedToken(http.Request);
         return await signIn.ChangePasswordAsync(http.Actor(), request.CurrentPassword, request.NewPassword, token, ct)
             ? TypedResults.NoContent()
             : Problems.Refused("password not changed", "CurrentPasswordWrong", "the current password is wrong");
@@ -71,12 +71,6 @@ public static class AuthApi
             default:
                 return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "sign-in failed", detail: "login, password or code is wrong");
         }
-    }
-
-    private static string? BearerToken(HttpContext http)
-    {
-        string? header = http.Request.Headers.Authorization;
-        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 }
 

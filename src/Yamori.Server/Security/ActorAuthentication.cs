@@ -26,7 +26,7 @@ internal sealed class ActorAuthentication(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? token = BearerToken(Request) ?? Request.Cookies[SessionCookie];
+        string? token = PresentedToken(Request);
         if (string.IsNullOrEmpty(token))
         {
             return AuthenticateResult.NoResult();
@@ -52,6 +52,12 @@ internal sealed class ActorAuthentication(
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>
+    /// The credential a request presents: the bearer token, else the session cookie. Sign-out and
+    /// password change use this too, so they act on the very session that authenticated the request.
+    /// </summary>
+    internal static string? PresentedToken(HttpRequest request) => BearerToken(request) ?? request.Cookies[SessionCookie];
 
     private static string? BearerToken(HttpRequest request)
     {

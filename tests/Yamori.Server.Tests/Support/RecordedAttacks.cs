@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
-using NullValue = Google.Protobuf.WellKnownTypes.NullValue;
-using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
+using Yamori.Cloud.Ingest;
 using Yamori.Contracts.Agent.V1;
 using Yamori.Sigma.Events;
 using Yamori.Tests;
@@ -24,36 +23,10 @@ internal static partial class RecordedAttacks
         var events = new List<Event>();
         foreach (FlatEvent flat in JsonEventReader.ReadAll(File.ReadAllBytes(json)))
         {
-            events.Add(ToWire(flat));
+            events.Add(RecordedEvents.ToWire(flat, DateTimeOffset.UtcNow));
         }
 
         return (events, ruleId);
-    }
-
-    public static Event ToWire(FlatEvent flat)
-    {
-        var e = new Event { Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), Logsource = new LogSource { Product = "windows" } };
-        foreach (KeyValuePair<string, FieldValue> field in flat.Fields)
-        {
-            var f = new Field { Name = field.Key };
-            if (field.Value.Kind == FieldKind.Array)
-            {
-                f.StringList = new StringList();
-                f.StringList.Values.AddRange(field.Value.Items!);
-            }
-            else if (field.Value.Kind == FieldKind.Null)
-            {
-                f.NullValue = NullValue.NullValue;
-            }
-            else
-            {
-                f.StringValue = field.Value.Text ?? "";
-            }
-
-            e.Fields.Add(f);
-        }
-
-        return e;
     }
 
     [GeneratedRegex(@"rule_metadata:\s*\n\s*-\s*id:\s*([0-9a-f-]{36})")]
