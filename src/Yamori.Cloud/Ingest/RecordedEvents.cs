@@ -1,3 +1,4 @@
+using Yamori.Contracts;
 using Yamori.Sigma.Events;
 using Wire = Yamori.Contracts.Agent.V1;
 
@@ -12,34 +13,5 @@ namespace Yamori.Cloud.Ingest;
 public static class RecordedEvents
 {
     /// <summary>The wire event for <paramref name="recorded"/>, stamped <paramref name="time"/> (when it is shipped).</summary>
-    public static Wire.Event ToWire(FlatEvent recorded, DateTimeOffset time)
-    {
-        var e = new Wire.Event
-        {
-            Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time),
-            Logsource = new Wire.LogSource { Product = "windows" },
-        };
-        foreach (KeyValuePair<string, FieldValue> field in recorded.Fields)
-        {
-            var f = new Wire.Field { Name = field.Key };
-            switch (field.Value.Kind)
-            {
-                case FieldKind.Null:
-                    f.NullValue = Google.Protobuf.WellKnownTypes.NullValue.NullValue;
-                    break;
-                case FieldKind.Array:
-                    f.StringList = new Wire.StringList();
-                    f.StringList.Values.AddRange(field.Value.Items!);
-                    break;
-                default:
-                    // Sigma compares every scalar as text, and the recording holds text.
-                    f.StringValue = field.Value.Text ?? "";
-                    break;
-            }
-
-            e.Fields.Add(f);
-        }
-
-        return e;
-    }
+    public static Wire.Event ToWire(FlatEvent recorded, DateTimeOffset time) => WireEvents.ToWire(recorded, time, "windows");
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Ingest;
+using Yamori.Cloud.Response;
 using Yamori.Cloud.Tenancy;
 using Yamori.Contracts.Agent.V1;
 
@@ -18,10 +19,68 @@ namespace Yamori.Server.Agents;
 internal sealed partial class AgentChannelEndpoint(
     CertificateValidator validator,
     AgentStreamService streams,
+    ResponseService response,
     IAgentRefusalRecorder refusals,
     ILogger<AgentChannelEndpoint> logger) : AgentChannel.AgentChannelBase
 {
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CloudMessage> responseStream, ServerCallContext context)
+    {
+        DeviceBinding binding = await AuthenticateAsync(context);
+        LogConnected(logger, binding.Device, binding.Tenant, context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        await streams.RunAsync(TenantScope.For(binding.Tenant), binding.Device, requestStream, responseStream, context.CancellationToken);
+    }
+
+    public override async Task<UploadReceipt> UploadFile(IAsyncStreamReader<FileChunk> requestStream, ServerCallContext context)
+    {
+        DeviceBinding binding = await AuthenticateAsync(context);
+        if (!await requestStream.MoveNext(context.CancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the upload carries no chunk"));
+        }
+
+        FileChunk header = requestStream.Current;
+        if (!Guid.TryParse(header.CommandId, out Guid commandId))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "command_id is not a command id"));
+        }
+
+        await using var content = new UploadStream(header, requestStream, context.CancellationToken);
+        try
+        {
+            CommandChange change = await response.StoreCollectedFileAsync(TenantScope.For(binding.Tenant), binding.Device, commandId, content, header.Sha256, context.CancellationToken);
+            if (header.SizeBytes != 0 && (ulong)change.After.File!.SizeBytes != header.SizeBytes)
+            {
+                // The hash matched, so the content is what the agent read; a wrong declared size is only worth a log line.
+                LogSizeMismatch(logger, commandId, header.SizeBytes, change.After.File.SizeBytes);
+            }
+
+            LogStored(logger, commandId, binding.Device, change.After.File!.SizeBytes);
+            return new UploadReceipt { Sha256 = change.After.File.Sha256, SizeBytes = (ulong)change.After.File.SizeBytes };
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        catch (ResponseNotFoundException)
+        {
+            // Another device's or town's command looks exactly like a missing one.
+            throw new RpcException(new Status(StatusCode.NotFound, $"command {commandId} not found"));
+        }
+        catch (CollectedFileRejectedException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
+        catch (ResponseConflictException e)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, e.Message));
+        }
+    }
+
+    /// <summary>
+    /// The device a call speaks for, from its client certificate only; every refusal is logged and
+    /// audit-logged with its reason before the call fails.
+    /// </summary>
+    private async Task<DeviceBinding> AuthenticateAsync(ServerCallContext context)
     {
         HttpContext http = context.GetHttpContext();
         string remote = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -46,10 +105,14 @@ internal sealed partial class AgentChannelEndpoint(
             throw new RpcException(new Status(code, $"device certificate refused: {refusal}"));
         }
 
-        DeviceBinding binding = validation.Binding!.Value;
-        LogConnected(logger, binding.Device, binding.Tenant, remote);
-        await streams.RunAsync(TenantScope.For(binding.Tenant), binding.Device, requestStream, responseStream, context.CancellationToken);
+        return validation.Binding!.Value;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Collected file for command {CommandId} stored from device {Device} ({Bytes} bytes)")]
+    private static partial void LogStored(ILogger logger, Guid commandId, DeviceId device, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload for command {CommandId} declared {Declared} bytes but carried {Actual}")]
+    private static partial void LogSizeMismatch(ILogger logger, Guid commandId, ulong declared, long actual);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent connection from {Remote} refused: {Refusal}: {Detail}")]
     private static partial void LogRefused(ILogger logger, string remote, string refusal, string detail);

@@ -5,6 +5,7 @@ using Yamori.Cloud.Audit;
 using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Tenancy;
+using Yamori.Server.Hosting;
 using Yamori.Server.Security;
 
 namespace Yamori.Server.Api;
@@ -89,7 +90,7 @@ public static class EnrollmentApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> EnrollAsync(EnrollRequest request, HttpContext http, EnrollmentService enrollment, CloudCertificateAuthority authority, IAuditLog audit, CancellationToken ct)
+    private static async Task<IResult> EnrollAsync(EnrollRequest request, HttpContext http, EnrollmentService enrollment, CloudCertificateAuthority authority, IAuditLog audit, Listeners listeners, ServerOptions options, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Token) || string.IsNullOrEmpty(request.CsrPem))
         {
@@ -112,7 +113,8 @@ public static class EnrollmentApi
             return Problems.Refused("enrollment refused", result.Refusal!.Value.ToString(), result.Detail!);
         }
 
-        return TypedResults.Ok(new EnrollResponse(result.Tenant!.Value.ToString(), result.Device!.Value.ToString(), result.CertificateChainPem!, authority.CertificatePem));
+        Uri agentEndpoint = options.AgentPublicUrl ?? listeners.AgentUri;
+        return TypedResults.Ok(new EnrollResponse(result.Tenant!.Value.ToString(), result.Device!.Value.ToString(), result.CertificateChainPem!, authority.CertificatePem, agentEndpoint.ToString()));
     }
 }
 
@@ -123,8 +125,11 @@ public sealed record EnrollRequest(string Token, string CsrPem, string? Hostname
     public override string ToString() => $"EnrollRequest {{ Hostname = {Hostname}, Os = {Os} }}";
 }
 
-/// <summary>The new device's identity, its certificate chain (leaf then CA), and the CA to trust for the server.</summary>
-public sealed record EnrollResponse(string TenantId, string DeviceId, string CertificateChainPem, string CaCertificatePem);
+/// <summary>
+/// The new device's identity, its certificate chain (leaf then CA), the CA to trust for the server,
+/// and where to open the agent stream.
+/// </summary>
+public sealed record EnrollResponse(string TenantId, string DeviceId, string CertificateChainPem, string CaCertificatePem, string AgentEndpoint);
 
 public sealed record EnrollmentTokenDto(Guid Id, Guid TenantId, Guid SegmentId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int MaxUses, int UsesLeft, string CreatedBy)
 {

@@ -14,6 +14,12 @@ public sealed record ServerOptions
     /// <summary>The agents' gRPC stream. TLS that requires a device client certificate; HTTP/2 only.</summary>
     public IPEndPoint AgentEndpoint { get; init; } = new(IPAddress.Loopback, 8444);
 
+    /// <summary>
+    /// The agent endpoint as agents reach it (a DNS name or a NAT address), told to each agent at
+    /// enrollment; null tells the listener's own address.
+    /// </summary>
+    public Uri? AgentPublicUrl { get; init; }
+
     /// <summary>Host names agents and browsers use to reach this cloud; they go into the server certificate.</summary>
     public IReadOnlyList<string> ServerNames { get; init; } = ["localhost"];
 
