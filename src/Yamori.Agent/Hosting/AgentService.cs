@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Yamori.Agent.Hosting;
+
+/// <summary>The agent under the generic host: systemd notify and journal logging come from <c>AddSystemd</c>.</summary>
+internal sealed class AgentService(AgentOptions options, ILoggerFactory loggers, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        AgentRuntime runtime;
+        try
+        {
+            runtime = AgentComposition.Open(options, loggers, collectors: true);
+        }
+        catch (Exception e) when (e is Enrollment.AgentIdentityException or AgentConfigException or IOException)
+        {
+            loggers.CreateLogger("Yamori.Agent").LogCritical("The agent cannot start: {Reason}", e.Message);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
+        await using (runtime)
+        {
+            await runtime.RunAsync(stoppingToken);
+        }
+    }
+}
