@@ -65,11 +65,13 @@ public static class AgentEnroller
 
     internal static string NormalizeFingerprint(string value)
     {
-        string hex = value.Replace(":", "", StringComparison.Ordinal).Trim();
+        string hex = value.Trim();
         if (hex.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
         {
             hex = hex[7..];
         }
+
+        hex = hex.Replace(":", "", StringComparison.Ordinal);
 
         return hex.Length == 64 && hex.All(char.IsAsciiHexDigit)
             ? hex.ToUpperInvariant()
