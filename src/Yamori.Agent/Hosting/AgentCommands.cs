@@ -15,7 +15,8 @@ internal static class AgentCommands
 
           enroll --server URL --token TOKEN --ca-sha256 HASH [--data DIR] [--hostname NAME]
                  enroll this host (the token and CA fingerprint come from the town's admin)
-          run [--data DIR]                 run the agent (what the systemd unit starts)
+          run [--data DIR] [--collectors process,network,file,logon|none]
+                 run the agent (what the systemd unit starts)
           replay [--data DIR] [--wait SECONDS] FILE...
                  send recorded events (.evtx, JSON twins, JSON Lines) as if they happened now
           status [--data DIR]              identity and spool state
@@ -133,8 +134,13 @@ internal static class AgentCommands
         return 0;
     }
 
-    private static AgentOptions Options(CommandLine cl) =>
-        AgentConfigFile.Apply(new AgentOptions { DataDirectory = Path.GetFullPath(cl.Get("data") ?? DefaultDataDirectory()) });
+    private static AgentOptions Options(CommandLine cl)
+    {
+        AgentOptions options = AgentConfigFile.Apply(new AgentOptions { DataDirectory = Path.GetFullPath(cl.Get("data") ?? DefaultDataDirectory()) });
+        return cl.Get("collectors") is { } list
+            ? options with { Collectors = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }
+            : options;
+    }
 
     internal static string DefaultDataDirectory()
     {
