@@ -130,24 +130,29 @@ public sealed partial class SegmentSpool : ISpool
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!MakeRoom(frameLength, priority))
-                {
-                    return;
-                }
-
                 SpoolLane lane = _lanes[(int)priority];
-                SpoolSegment segment = ActiveSegment(lane, frameLength);
-                SpoolFrame.WriteHeader(frame, record.Length, _nextCounter, payloadCrc);
+                SpoolSegment? segment = null;
                 try
                 {
+                    if (!MakeRoom(frameLength, priority))
+                    {
+                        return;
+                    }
+
+                    segment = ActiveSegment(lane, frameLength);
+                    SpoolFrame.WriteHeader(frame, record.Length, _nextCounter, payloadCrc);
                     RandomAccess.Write(segment.Handle, frame.AsSpan(0, (int)frameLength), segment.Length);
                 }
                 catch (IOException)
                 {
-                    // Disk full or failing: cut a partial frame off and count the event, never throw at a collector.
-                    TryTruncate(segment);
+                    // Disk full or failing: cut a partial frame off and count the event, never throw at a
+                    // collector. The count reaches the journal with its next successful write.
+                    if (segment is not null)
+                    {
+                        TryTruncate(segment);
+                    }
+
                     _state.AddDropped(WriteFailedReason, 1);
-                    JournalChange(null, null, sync: false);
                     return;
                 }
 
@@ -285,7 +290,16 @@ public sealed partial class SegmentSpool : ISpool
         switch (_options.Fsync)
         {
             case FsyncPolicy.Always:
-                RandomAccess.FlushToDisk(segment.Handle);
+                try
+                {
+                    RandomAccess.FlushToDisk(segment.Handle);
+                }
+                catch (IOException)
+                {
+                    // The record is written and readable; only its survival of a power cut is in doubt.
+                    // Nothing to count, and a collector must not see the exception.
+                }
+
                 break;
             case FsyncPolicy.Interval:
                 segment.Dirty = true;
@@ -341,11 +355,18 @@ public sealed partial class SegmentSpool : ISpool
             }
 
             _dirty.Clear();
-            _journal.Flush();
-            if (_directoryDirty)
+            try
             {
-                _directoryDirty = false;
-                SpoolFiles.SyncDirectory(_options.Directory);
+                _journal.Flush();
+                if (_directoryDirty)
+                {
+                    SpoolFiles.SyncDirectory(_options.Directory);
+                    _directoryDirty = false;
+                }
+            }
+            catch (IOException)
+            {
+                // A timer thread must not throw (it would end the process); the next tick tries again.
             }
         }
 
@@ -355,9 +376,9 @@ public sealed partial class SegmentSpool : ISpool
             {
                 RandomAccess.FlushToDisk(handle);
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException or IOException)
             {
-                // The segment was sealed (and flushed then) or deleted meanwhile.
+                // Sealed (and flushed then) or deleted meanwhile; or a failing disk, which appends will show.
             }
         }
     }
