@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Win32.SafeHandles;
 using Yamori.Agent.Telemetry;
 
 namespace Yamori.Agent.Spool;
@@ -27,7 +26,7 @@ public sealed partial class SegmentSpool : ISpool
     private readonly FileStream _lockFile;
     private readonly HashSet<SpoolSegment> _dirty = [];
     private readonly List<(SpoolLane Lane, SpoolSegment Segment)> _dead = [];
-    private readonly Timer? _flushTimer;
+    private readonly ITimer? _flushTimer;
     private SpoolState _state = new();
     private ulong _nextCounter = 1;
     private long _liveEvents;
@@ -38,7 +37,9 @@ public sealed partial class SegmentSpool : ISpool
 
     /// <summary>Opens (creating if needed) the spool in <see cref="SpoolOptions.Directory"/> and recovers it.</summary>
     /// <exception cref="IOException">Another process holds the spool open.</exception>
-    public SegmentSpool(SpoolOptions options)
+    /// <param name="options">Where and how.</param>
+    /// <param name="time">Drives the <see cref="FsyncPolicy.Interval"/> flusher; the system clock when null.</param>
+    public SegmentSpool(SpoolOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -75,7 +76,7 @@ public sealed partial class SegmentSpool : ISpool
 
         if (options.Fsync == FsyncPolicy.Interval)
         {
-            _flushTimer = new Timer(_ => FlushDirty(), null, options.FsyncInterval, options.FsyncInterval);
+            _flushTimer = (time ?? TimeProvider.System).CreateTimer(_ => FlushDirty(), null, options.FsyncInterval, options.FsyncInterval);
         }
     }
 
@@ -285,43 +286,6 @@ public sealed partial class SegmentSpool : ISpool
         return lane.Active;
     }
 
-    private void Synced(SpoolSegment segment)
-    {
-        switch (_options.Fsync)
-        {
-            case FsyncPolicy.Always:
-                try
-                {
-                    RandomAccess.FlushToDisk(segment.Handle);
-                }
-                catch (IOException)
-                {
-                    // The record is written and readable; only its survival of a power cut is in doubt.
-                    // Nothing to count, and a collector must not see the exception.
-                }
-
-                break;
-            case FsyncPolicy.Interval:
-                segment.Dirty = true;
-                _dirty.Add(segment);
-                break;
-            default:
-                break;
-        }
-    }
-
-    private void DirectoryChanged()
-    {
-        if (_options.Fsync == FsyncPolicy.Always)
-        {
-            SpoolFiles.SyncDirectory(_options.Directory);
-        }
-        else
-        {
-            _directoryDirty = _options.Fsync == FsyncPolicy.Interval;
-        }
-    }
-
     private void JournalChange(KeyValuePair<ulong, RecordRef[]>? added, ulong? released, bool sync)
     {
         SyncCursors();
@@ -333,82 +297,6 @@ public sealed partial class SegmentSpool : ISpool
         for (int i = 0; i < SpoolState.Lanes; i++)
         {
             _state.Cursors[i] = _lanes[i].Cursor;
-        }
-    }
-
-    /// <summary>The interval flusher: fsync outside the lock so appends do not wait for the disk.</summary>
-    private void FlushDirty()
-    {
-        List<SafeFileHandle> handles;
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            handles = new List<SafeFileHandle>(_dirty.Count);
-            foreach (SpoolSegment segment in _dirty)
-            {
-                segment.Dirty = false;
-                handles.Add(segment.Handle);
-            }
-
-            _dirty.Clear();
-            try
-            {
-                _journal.Flush();
-                if (_directoryDirty)
-                {
-                    SpoolFiles.SyncDirectory(_options.Directory);
-                    _directoryDirty = false;
-                }
-            }
-            catch (IOException)
-            {
-                // A timer thread must not throw (it would end the process); the next tick tries again.
-            }
-        }
-
-        foreach (SafeFileHandle handle in handles)
-        {
-            try
-            {
-                RandomAccess.FlushToDisk(handle);
-            }
-            catch (Exception e) when (e is ObjectDisposedException or IOException)
-            {
-                // Sealed (and flushed then) or deleted meanwhile; or a failing disk, which appends will show.
-            }
-        }
-    }
-
-    private void FlushAllLocked()
-    {
-        foreach (SpoolSegment segment in _dirty)
-        {
-            segment.Dirty = false;
-            RandomAccess.FlushToDisk(segment.Handle);
-        }
-
-        _dirty.Clear();
-        _journal.Flush();
-        if (_directoryDirty)
-        {
-            _directoryDirty = false;
-            SpoolFiles.SyncDirectory(_options.Directory);
-        }
-    }
-
-    private static void TryTruncate(SpoolSegment segment)
-    {
-        try
-        {
-            RandomAccess.SetLength(segment.Handle, segment.Length);
-        }
-        catch (IOException)
-        {
-            // Left for the next open: a damaged tail is found and cut there.
         }
     }
 
