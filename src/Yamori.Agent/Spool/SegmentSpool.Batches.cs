@@ -46,9 +46,7 @@ public sealed partial class SegmentSpool
 
                     refs.Add(new RecordRef((byte)lane.Priority, segment.Number, (uint)offset, (uint)header.FrameLength));
                     lengths.Add(header.Length);
-                    lane.Cursor = new SpoolPosition(segment.Number, offset + header.FrameLength);
-                    lane.UnbatchedEvents--;
-                    lane.UnbatchedBytes -= header.FrameLength;
+                    Consume(lane, segment, offset, header.FrameLength);
                     used += header.Length;
                 }
 

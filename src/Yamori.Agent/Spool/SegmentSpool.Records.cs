@@ -43,33 +43,38 @@ public sealed partial class SegmentSpool
     /// </summary>
     private void LoseRestOfSegment(SpoolLane lane, SpoolSegment segment)
     {
-        long batched = 0, batchedBytes = 0;
-        foreach (RecordRef r in _state.Batches.Values.SelectMany(refs => refs))
-        {
-            if (r.Lane == (byte)lane.Priority && r.Segment == segment.Number)
-            {
-                batched++;
-                batchedBytes += r.FrameLength;
-            }
-        }
-
-        long lost = segment.Live - batched, lostBytes = segment.LiveBytes - batchedBytes;
-        segment.Live -= lost;
-        segment.LiveBytes -= lostBytes;
+        long lost = segment.Unbatched, lostBytes = segment.UnbatchedBytes;
+        lane.Cursor = new SpoolPosition(segment.Number, segment.Length);
         lane.UnbatchedEvents -= lost;
         lane.UnbatchedBytes -= lostBytes;
+        segment.Unbatched = 0;
+        segment.UnbatchedBytes = 0;
+        segment.Live -= lost;
+        segment.LiveBytes -= lostBytes;
         _liveEvents -= lost;
         _liveBytes -= lostBytes;
-        lane.Cursor = new SpoolPosition(segment.Number, segment.Length);
         _state.AddDropped(CorruptReason, (ulong)Math.Max(lost, 1));
+        if (lane.Active == segment)
+        {
+            lane.Active = null; // new records go to a segment whose frames can be walked
+        }
+
         MarkIfDead(lane, segment);
     }
 
-    private void ReleaseUnbatched(SpoolLane lane, SpoolSegment segment, long offset, long frameLength)
+    /// <summary>The record at the cursor leaves the unbatched queue (cut into a batch, dropped, or damaged).</summary>
+    private static void Consume(SpoolLane lane, SpoolSegment segment, long offset, long frameLength)
     {
         lane.Cursor = new SpoolPosition(segment.Number, offset + frameLength);
         lane.UnbatchedEvents--;
         lane.UnbatchedBytes -= frameLength;
+        segment.Unbatched--;
+        segment.UnbatchedBytes -= frameLength;
+    }
+
+    private void ReleaseUnbatched(SpoolLane lane, SpoolSegment segment, long offset, long frameLength)
+    {
+        Consume(lane, segment, offset, frameLength);
         ReleaseLive(lane, segment, frameLength);
     }
 

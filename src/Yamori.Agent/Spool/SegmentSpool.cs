@@ -161,6 +161,8 @@ public sealed partial class SegmentSpool : ISpool
                 segment.Length += frameLength;
                 segment.Live++;
                 segment.LiveBytes += frameLength;
+                segment.Unbatched++;
+                segment.UnbatchedBytes += frameLength;
                 lane.UnbatchedEvents++;
                 lane.UnbatchedBytes += frameLength;
                 _liveEvents++;
