@@ -9,7 +9,7 @@ using Yamori.Agent.Telemetry;
 // Usage:
 //   append <dir>
 //       Appends records 1, 2, 3… (FsyncPolicy.Never, 1 MiB segments) as fast as it can until killed.
-//       After every 16th append prints "A <n>": every record up to n has returned from Append.
+//       After every 128th append prints "A <n>": every record up to n has returned from Append.
 //       After every 256th it cuts a batch and prints "B <seq> <n>… ." once TakeBatch returned; after
 //       every 1024th it prints "K <n>… ." (the numbers of the batches it is about to acknowledge)
 //       and then acknowledges all but the last two batches. A line without the final "." was cut
@@ -40,7 +40,7 @@ static int Append(string dir)
     {
         CrashRecord.Write(record, n);
         spool.Append(record, CrashRecord.PriorityOf(n));
-        if (n % 16 == 0)
+        if (n % 128 == 0)
         {
             stdout.WriteLine("A " + n.ToString(CultureInfo.InvariantCulture));
         }

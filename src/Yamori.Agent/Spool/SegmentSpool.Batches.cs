@@ -46,9 +46,7 @@ public sealed partial class SegmentSpool
 
                     refs.Add(new RecordRef((byte)lane.Priority, segment.Number, (uint)offset, (uint)header.FrameLength));
                     lengths.Add(header.Length);
-                    lane.Cursor = new SpoolPosition(segment.Number, offset + header.FrameLength);
-                    lane.UnbatchedEvents--;
-                    lane.UnbatchedBytes -= header.FrameLength;
+                    Consume(lane, segment, offset, header.FrameLength);
                     used += header.Length;
                 }
 
@@ -76,6 +74,7 @@ public sealed partial class SegmentSpool
 
                 JournalChange(new KeyValuePair<ulong, RecordRef[]>(sequence, manifest), null, sync);
                 DeleteDead();
+                CloseHandlesBehindCursors();
                 return new SpooledBatch(sequence, Slice(buffer.AsSpan(0, used).ToArray(), lengths));
             }
             finally
@@ -234,68 +233,6 @@ public sealed partial class SegmentSpool
         return found;
     }
 
-    /// <summary>The record at the lane's cursor, stepping over tombstones and over damage found since opening.</summary>
-    private bool TryLocateRecord(SpoolLane lane, out SpoolSegment segment, out long offset, out FrameHeader header)
-    {
-        Span<byte> raw = stackalloc byte[SpoolFrame.HeaderSize];
-        header = default;
-        while (lane.UnbatchedEvents > 0)
-        {
-            if (!lane.TryLocateCursor(out segment, out offset))
-            {
-                break;
-            }
-
-            if (segment.Length - offset >= SpoolFrame.HeaderSize
-                && SpoolFrame.ReadExactly(segment.Handle, raw, offset) == SpoolFrame.HeaderSize
-                && SpoolFrame.TryParseHeader(raw, out header)
-                && offset + header.FrameLength <= segment.Length)
-            {
-                if (!header.Tombstone)
-                {
-                    return true;
-                }
-
-                lane.Cursor = new SpoolPosition(segment.Number, offset + header.FrameLength);
-                continue;
-            }
-
-            LoseRestOfSegment(lane, segment);
-        }
-
-        segment = null!;
-        offset = 0;
-        return false;
-    }
-
-    /// <summary>
-    /// A header damaged after the open scan: the lengths after it cannot be trusted, so the
-    /// segment's remaining unbatched records are given up and counted, exactly.
-    /// </summary>
-    private void LoseRestOfSegment(SpoolLane lane, SpoolSegment segment)
-    {
-        long batched = 0, batchedBytes = 0;
-        foreach (RecordRef r in _state.Batches.Values.SelectMany(refs => refs))
-        {
-            if (r.Lane == (byte)lane.Priority && r.Segment == segment.Number)
-            {
-                batched++;
-                batchedBytes += r.FrameLength;
-            }
-        }
-
-        long lost = segment.Live - batched, lostBytes = segment.LiveBytes - batchedBytes;
-        segment.Live -= lost;
-        segment.LiveBytes -= lostBytes;
-        lane.UnbatchedEvents -= lost;
-        lane.UnbatchedBytes -= lostBytes;
-        _liveEvents -= lost;
-        _liveBytes -= lostBytes;
-        lane.Cursor = new SpoolPosition(segment.Number, segment.Length);
-        _state.AddDropped(CorruptReason, (ulong)Math.Max(lost, 1));
-        MarkIfDead(lane, segment);
-    }
-
     private bool ReadBatched(RecordRef r, Span<byte> payload)
     {
         SpoolSegment? segment = _lanes[r.Lane].Find(r.Segment);
@@ -307,65 +244,6 @@ public sealed partial class SegmentSpool
             && header.Length == payload.Length
             && SpoolFrame.ReadExactly(segment.Handle, payload, r.Offset + SpoolFrame.HeaderSize) == payload.Length
             && Crc32C.Compute(payload) == header.PayloadCrc;
-    }
-
-    private void ReleaseUnbatched(SpoolLane lane, SpoolSegment segment, long offset, long frameLength)
-    {
-        lane.Cursor = new SpoolPosition(segment.Number, offset + frameLength);
-        lane.UnbatchedEvents--;
-        lane.UnbatchedBytes -= frameLength;
-        ReleaseLive(lane, segment, frameLength);
-    }
-
-    private void ReleaseBatched(RecordRef r)
-    {
-        SpoolLane lane = _lanes[r.Lane];
-        if (lane.Find(r.Segment) is { } segment)
-        {
-            ReleaseLive(lane, segment, r.FrameLength);
-        }
-    }
-
-    private void ReleaseLive(SpoolLane lane, SpoolSegment segment, long frameLength)
-    {
-        segment.Live--;
-        segment.LiveBytes -= frameLength;
-        _liveEvents--;
-        _liveBytes -= frameLength;
-        MarkIfDead(lane, segment);
-    }
-
-    private void MarkIfDead(SpoolLane lane, SpoolSegment segment)
-    {
-        if (segment.Live == 0)
-        {
-            _dead.Add((lane, segment));
-        }
-    }
-
-    /// <summary>Deletes segments with nothing live left; called only after the journal says so.</summary>
-    private void DeleteDead()
-    {
-        foreach ((SpoolLane lane, SpoolSegment segment) in _dead)
-        {
-            if (segment.Live != 0 || !lane.Segments.Remove(segment))
-            {
-                continue;
-            }
-
-            if (lane.Active == segment)
-            {
-                lane.Active = null;
-            }
-
-            _dirty.Remove(segment);
-            segment.Dispose();
-            File.Delete(segment.Path);
-            _diskBytes -= segment.Length;
-            DirectoryChanged();
-        }
-
-        _dead.Clear();
     }
 
     private void CheckAssigned(ulong sequence)

@@ -68,8 +68,11 @@ public sealed partial class SegmentSpool
                             {
                                 segment.Live++;
                                 segment.LiveBytes += header.FrameLength;
-                                lane.UnbatchedEvents += unbatched ? 1 : 0;
-                                lane.UnbatchedBytes += unbatched ? header.FrameLength : 0;
+                                if (unbatched)
+                                {
+                                    segment.Unbatched++;
+                                    segment.UnbatchedBytes += header.FrameLength;
+                                }
                                 found.Add(here);
                             }
 
@@ -85,15 +88,21 @@ public sealed partial class SegmentSpool
                     {
                         // Nothing valid follows: a write cut short by kill -9 or power loss. In the last
                         // segment that is the append that never returned; before it, records were lost.
-                        corrupt += last ? 0UL : 1UL;
+                        corrupt += !last && new SpoolPosition(segment.Number, length) > lane.Cursor ? 1UL : 0UL;
                         tornBytes += length - offset;
                         repairs.Add(new Repair(segment, offset, -1));
                         length = offset;
                         break;
                     }
 
-                    corrupt++;
-                    damaged.Add((new RecordRef(laneId, segment.Number, (uint)offset, 0), end));
+                    // Before the cursor everything not in a batch is released already: damage there
+                    // loses nothing more (batched records in it are counted below, one by one).
+                    if (new SpoolPosition(segment.Number, end) > lane.Cursor)
+                    {
+                        corrupt++;
+                        damaged.Add((new RecordRef(laneId, segment.Number, (uint)offset, 0), end));
+                    }
+
                     if (end - offset >= SpoolFrame.HeaderSize)
                     {
                         repairs.Add(new Repair(segment, offset, end - offset));
@@ -103,6 +112,8 @@ public sealed partial class SegmentSpool
                 }
 
                 segment.Length = length;
+                lane.UnbatchedEvents += segment.Unbatched;
+                lane.UnbatchedBytes += segment.UnbatchedBytes;
                 lane.Segments.Add(segment);
             }
         }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Win32.SafeHandles;
 using Yamori.Agent.Telemetry;
 
 namespace Yamori.Agent.Spool;
@@ -27,7 +26,7 @@ public sealed partial class SegmentSpool : ISpool
     private readonly FileStream _lockFile;
     private readonly HashSet<SpoolSegment> _dirty = [];
     private readonly List<(SpoolLane Lane, SpoolSegment Segment)> _dead = [];
-    private readonly Timer? _flushTimer;
+    private readonly ITimer? _flushTimer;
     private SpoolState _state = new();
     private ulong _nextCounter = 1;
     private long _liveEvents;
@@ -38,7 +37,9 @@ public sealed partial class SegmentSpool : ISpool
 
     /// <summary>Opens (creating if needed) the spool in <see cref="SpoolOptions.Directory"/> and recovers it.</summary>
     /// <exception cref="IOException">Another process holds the spool open.</exception>
-    public SegmentSpool(SpoolOptions options)
+    /// <param name="options">Where and how.</param>
+    /// <param name="time">Drives the <see cref="FsyncPolicy.Interval"/> flusher; the system clock when null.</param>
+    public SegmentSpool(SpoolOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -75,7 +76,7 @@ public sealed partial class SegmentSpool : ISpool
 
         if (options.Fsync == FsyncPolicy.Interval)
         {
-            _flushTimer = new Timer(_ => FlushDirty(), null, options.FsyncInterval, options.FsyncInterval);
+            _flushTimer = (time ?? TimeProvider.System).CreateTimer(_ => FlushDirty(), null, options.FsyncInterval, options.FsyncInterval);
         }
     }
 
@@ -130,24 +131,29 @@ public sealed partial class SegmentSpool : ISpool
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!MakeRoom(frameLength, priority))
-                {
-                    return;
-                }
-
                 SpoolLane lane = _lanes[(int)priority];
-                SpoolSegment segment = ActiveSegment(lane, frameLength);
-                SpoolFrame.WriteHeader(frame, record.Length, _nextCounter, payloadCrc);
+                SpoolSegment? segment = null;
                 try
                 {
+                    if (!MakeRoom(frameLength, priority))
+                    {
+                        return;
+                    }
+
+                    segment = ActiveSegment(lane, frameLength);
+                    SpoolFrame.WriteHeader(frame, record.Length, _nextCounter, payloadCrc);
                     RandomAccess.Write(segment.Handle, frame.AsSpan(0, (int)frameLength), segment.Length);
                 }
                 catch (IOException)
                 {
-                    // Disk full or failing: cut a partial frame off and count the event, never throw at a collector.
-                    TryTruncate(segment);
+                    // Disk full or failing: cut a partial frame off and count the event, never throw at a
+                    // collector. The count reaches the journal with its next successful write.
+                    if (segment is not null)
+                    {
+                        TryTruncate(segment);
+                    }
+
                     _state.AddDropped(WriteFailedReason, 1);
-                    JournalChange(null, null, sync: false);
                     return;
                 }
 
@@ -155,6 +161,8 @@ public sealed partial class SegmentSpool : ISpool
                 segment.Length += frameLength;
                 segment.Live++;
                 segment.LiveBytes += frameLength;
+                segment.Unbatched++;
+                segment.UnbatchedBytes += frameLength;
                 lane.UnbatchedEvents++;
                 lane.UnbatchedBytes += frameLength;
                 _liveEvents++;
@@ -280,34 +288,6 @@ public sealed partial class SegmentSpool : ISpool
         return lane.Active;
     }
 
-    private void Synced(SpoolSegment segment)
-    {
-        switch (_options.Fsync)
-        {
-            case FsyncPolicy.Always:
-                RandomAccess.FlushToDisk(segment.Handle);
-                break;
-            case FsyncPolicy.Interval:
-                segment.Dirty = true;
-                _dirty.Add(segment);
-                break;
-            default:
-                break;
-        }
-    }
-
-    private void DirectoryChanged()
-    {
-        if (_options.Fsync == FsyncPolicy.Always)
-        {
-            SpoolFiles.SyncDirectory(_options.Directory);
-        }
-        else
-        {
-            _directoryDirty = _options.Fsync == FsyncPolicy.Interval;
-        }
-    }
-
     private void JournalChange(KeyValuePair<ulong, RecordRef[]>? added, ulong? released, bool sync)
     {
         SyncCursors();
@@ -319,75 +299,6 @@ public sealed partial class SegmentSpool : ISpool
         for (int i = 0; i < SpoolState.Lanes; i++)
         {
             _state.Cursors[i] = _lanes[i].Cursor;
-        }
-    }
-
-    /// <summary>The interval flusher: fsync outside the lock so appends do not wait for the disk.</summary>
-    private void FlushDirty()
-    {
-        List<SafeFileHandle> handles;
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            handles = new List<SafeFileHandle>(_dirty.Count);
-            foreach (SpoolSegment segment in _dirty)
-            {
-                segment.Dirty = false;
-                handles.Add(segment.Handle);
-            }
-
-            _dirty.Clear();
-            _journal.Flush();
-            if (_directoryDirty)
-            {
-                _directoryDirty = false;
-                SpoolFiles.SyncDirectory(_options.Directory);
-            }
-        }
-
-        foreach (SafeFileHandle handle in handles)
-        {
-            try
-            {
-                RandomAccess.FlushToDisk(handle);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The segment was sealed (and flushed then) or deleted meanwhile.
-            }
-        }
-    }
-
-    private void FlushAllLocked()
-    {
-        foreach (SpoolSegment segment in _dirty)
-        {
-            segment.Dirty = false;
-            RandomAccess.FlushToDisk(segment.Handle);
-        }
-
-        _dirty.Clear();
-        _journal.Flush();
-        if (_directoryDirty)
-        {
-            _directoryDirty = false;
-            SpoolFiles.SyncDirectory(_options.Directory);
-        }
-    }
-
-    private static void TryTruncate(SpoolSegment segment)
-    {
-        try
-        {
-            RandomAccess.SetLength(segment.Handle, segment.Length);
-        }
-        catch (IOException)
-        {
-            // Left for the next open: a damaged tail is found and cut there.
         }
     }
 

@@ -14,8 +14,14 @@ internal static class SpoolFrame
 {
     public const int HeaderSize = 24;
 
-    /// <summary>No wire event comes near this; a larger length in a header is damage, not data.</summary>
+    /// <summary>The largest record <see cref="SegmentSpool.Append"/> takes; no wire event comes near it.</summary>
     public const int MaxPayload = 16 << 20;
+
+    /// <summary>
+    /// A length past this in a header is damage, not data. Journal snapshots may exceed
+    /// <see cref="MaxPayload"/> (a very large backlog of cut batches), so the bound is wider.
+    /// </summary>
+    private const uint MaxFrameLength = int.MaxValue - HeaderSize;
 
     private const uint RecordMagic = 0x31525359; // "YSR1"
     private const uint TombstoneMagic = 0x31545359; // "YST1": a damaged region already counted
@@ -48,14 +54,14 @@ internal static class SpoolFrame
         }
 
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-        if (length > MaxPayload && magic == RecordMagic)
+        if (length > MaxFrameLength)
         {
             return false;
         }
 
         parsed = new FrameHeader(
             magic == TombstoneMagic,
-            (int)Math.Min(length, int.MaxValue),
+            (int)length,
             BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
             BinaryPrimitives.ReadUInt32LittleEndian(header[16..]));
         return true;

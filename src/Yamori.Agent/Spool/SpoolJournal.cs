@@ -21,6 +21,7 @@ internal sealed class SpoolJournal : IDisposable
     private readonly BinaryWriter _writer;
     private SafeFileHandle? _file;
     private long _length;
+    private bool _failed;
 
     public SpoolJournal(string directory)
     {
@@ -83,37 +84,52 @@ internal sealed class SpoolJournal : IDisposable
     /// <summary>Replaces the journal with one snapshot entry of <paramref name="state"/>; always synced.</summary>
     public void WriteSnapshot(SpoolState state)
     {
-        _file?.Dispose();
-        _file = null;
         string temp = _path + ".tmp";
         File.Delete(temp);
+        long length;
         using (SafeFileHandle tmp = SpoolFiles.CreateFile(temp))
         {
             ReadOnlySpan<byte> frame = Encode(state, SnapshotFlag, state.Batches, null);
             RandomAccess.Write(tmp, frame, 0);
             RandomAccess.FlushToDisk(tmp);
-            _length = frame.Length;
+            length = frame.Length;
         }
 
+        // The old journal stays open and valid until the new one has taken its name.
         File.Move(temp, _path, overwrite: true);
-        SpoolFiles.SyncDirectory(_directory);
-        _file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite);
+        SafeFileHandle opened = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite);
+        _file?.Dispose();
+        _file = opened;
+        _length = length;
         Dirty = false;
+        SpoolFiles.SyncDirectory(_directory);
     }
 
     /// <summary>Appends one change; <paramref name="sync"/> makes it durable before returning.</summary>
     public void Append(SpoolState state, KeyValuePair<ulong, RecordRef[]>? added, ulong? released, bool sync)
     {
-        if (_length > CompactAt)
+        if (_length > CompactAt || _failed)
         {
+            // After a failed write the entry it carried (a batch cut, say) is only in memory: a
+            // snapshot carries everything, and replaces a journal that may end in half an entry.
             WriteSnapshot(state);
+            _failed = false;
             return;
         }
 
         SafeFileHandle file = _file ?? throw new ObjectDisposedException(nameof(SpoolJournal));
         IEnumerable<KeyValuePair<ulong, RecordRef[]>> batches = added is { } a ? [a] : [];
         ReadOnlySpan<byte> frame = Encode(state, 0, batches, released);
-        RandomAccess.Write(file, frame, _length);
+        try
+        {
+            RandomAccess.Write(file, frame, _length);
+        }
+        catch (IOException)
+        {
+            _failed = true;
+            throw;
+        }
+
         _length += frame.Length;
         if (sync)
         {

@@ -21,6 +21,11 @@ internal sealed class SpoolSegment(string path, uint number, long length) : IDis
 
     public long LiveBytes { get; set; }
 
+    /// <summary>Of <see cref="Live"/>, the records not yet cut into a batch (at or after the lane cursor).</summary>
+    public long Unbatched { get; set; }
+
+    public long UnbatchedBytes { get; set; }
+
     public bool Dirty { get; set; }
 
     public SafeFileHandle Handle => _handle ??= File.OpenHandle(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);

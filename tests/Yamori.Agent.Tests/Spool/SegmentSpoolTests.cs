@@ -50,6 +50,26 @@ public sealed class SegmentSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Appending_allocates_nothing_once_warm()
+    {
+        using SegmentSpool spool = _dir.Open(segmentBytes: 1 << 20);
+        byte[] record = Record(1, 300);
+        for (int i = 0; i < 100; i++)
+        {
+            spool.Append(record, EventPriority.Normal);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            spool.Append(record, (EventPriority)(i % 3));
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 4096, $"1000 appends allocated {allocated} bytes"); // two new segment files at most
+    }
+
+    [Fact]
     public void Alerts_leave_first_then_the_oldest_of_any_priority()
     {
         using SegmentSpool spool = _dir.Open();

@@ -160,6 +160,68 @@ public sealed class SpoolRecoveryTests : IDisposable
         Assert.Equal(expected, Drain(reopened));
     }
 
+    [Fact]
+    public void Damage_appearing_while_open_is_skipped_at_take_and_counted_exactly()
+    {
+        using SegmentSpool spool = _dir.Open();
+        AppendRange(spool, 1, 10, size: Payload);
+        string segment = Assert.Single(_dir.Segments());
+        Flip(segment, (2 * Frame) + SpoolFrame.HeaderSize + 1); // payload of record 3: that record alone
+        Assert.Equal([1, 2, 4, 5], Numbers(spool.TakeBatch(4, 1 << 20)!));
+        Assert.Equal(1UL, Dropped(spool, SegmentSpool.CorruptReason));
+
+        Flip(segment, (6 * Frame) + 4); // length of record 7: nothing after it in the segment can be trusted
+        Assert.Equal([6], Numbers(spool.TakeBatch(100, 1 << 20)!));
+        Assert.Equal(5UL, Dropped(spool, SegmentSpool.CorruptReason)); // records 7..10
+        Assert.Equal(5UL, spool.Stats.PendingEvents); // the two cut batches
+
+        spool.Append(Record(11, Payload), EventPriority.Normal); // a new segment: the damaged one is not trusted
+        Assert.Equal(2, _dir.Segments().Length);
+        spool.Dispose();
+
+        using SegmentSpool reopened = _dir.Open();
+        Assert.Equal(5UL, Dropped(reopened, SegmentSpool.CorruptReason)); // found again, but before the cursor: not recounted
+        Assert.Equal(["1:1,2,4,5", "2:6"], reopened.Unacknowledged().Select(b => $"{b.Sequence}:{string.Join(',', Numbers(b))}"));
+        Assert.Equal([11], Drain(reopened));
+        Assert.Equal(0UL, reopened.Stats.PendingEvents);
+        Assert.Empty(_dir.Segments());
+    }
+
+    [Fact]
+    public void The_journal_is_compacted_and_keeps_batches_and_counts()
+    {
+        using (SegmentSpool spool = _dir.Open())
+        {
+            AppendRange(spool, 1, 6, size: Payload);
+            spool.TakeBatch(3, 1 << 20);
+            spool.TakeBatch(2, 1 << 20);
+            for (int i = 0; i < 15_000; i++)
+            {
+                spool.CountDropped("collector_overrun", 1);
+            }
+
+            Assert.InRange(new FileInfo(Path.Combine(_dir.Directory, "spool.journal")).Length, 1, (1 << 20) + 4096);
+        }
+
+        using (SegmentSpool spool = _dir.Open())
+        {
+            Assert.Equal(15_000UL, Dropped(spool, "collector_overrun"));
+            Assert.Equal(["1:1,2,3", "2:4,5"], spool.Unacknowledged().Select(b => $"{b.Sequence}:{string.Join(',', Numbers(b))}"));
+            Assert.Equal([6], Drain(spool));
+        }
+    }
+
+    [Theory]
+    [InlineData("", 1L << 20, 1L << 30)]
+    [InlineData("/tmp/x", 100, 1L << 30)]
+    [InlineData("/tmp/x", 1L << 20, 1000)]
+    public void Bad_options_are_refused_naming_the_setting(string directory, long segmentBytes, long maxBytes)
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() =>
+            new SegmentSpool(new SpoolOptions { Directory = directory, SegmentBytes = segmentBytes, MaxBytes = maxBytes }));
+        Assert.Contains("SpoolOptions.", e.Message, StringComparison.Ordinal);
+    }
+
     private void WriteTen()
     {
         using SegmentSpool spool = _dir.Open();
