@@ -171,6 +171,30 @@ public sealed class IsolationTests : IDisposable
         Assert.Equal(0, CountTables(ns));
     }
 
+    [SkippableTheory]
+    [InlineData(false)] // no firewall before: conntrack starts with the isolation table, mid-flow
+    [InlineData(true)] // a stateful host firewall already tracks the connections
+    public async Task A_connection_open_before_isolation_survives_only_if_it_is_the_clouds(bool hostFirewall)
+    {
+        RequireNft();
+        using var ns = NetworkNamespace.Create();
+        if (hostFirewall)
+        {
+            ns.ExecOk("nft", "add table inet host_fw; add chain inet host_fw input { type filter hook input priority 0; policy accept; ct state invalid drop; }");
+        }
+
+        using var cloud = Listen(ns.HostAddress);
+        using var elsewhere = Listen(ns.HostAddress);
+        IsolationState state = NewState(ns, cloud);
+
+        await using HeldConnection toCloud = await HeldConnection.OpenAsync(ns, cloud);
+        await using HeldConnection toElsewhere = await HeldConnection.OpenAsync(ns, elsewhere);
+        Assert.Equal(CommandStatus.Succeeded, (await state.IsolateAsync(CancellationToken.None)).Status);
+
+        Assert.Equal("got", await toCloud.SendFromHostAndReadInsideAsync());
+        Assert.Equal("cut", await toElsewhere.SendFromHostAndReadInsideAsync());
+    }
+
     private static void RequireNft()
     {
         Root.Require();
@@ -221,6 +245,67 @@ public sealed class IsolationTests : IDisposable
 
                 await Task.Delay(200);
             }
+        }
+    }
+
+    /// <summary>
+    /// A TCP connection made from inside the namespace before isolation and held open by a python
+    /// child; after isolation the host end sends one byte and the child reports whether it arrived.
+    /// </summary>
+    private sealed class HeldConnection : IAsyncDisposable
+    {
+        private readonly Process _child;
+        private readonly TcpClient _hostEnd;
+
+        private HeldConnection(Process child, TcpClient hostEnd)
+        {
+            _child = child;
+            _hostEnd = hostEnd;
+        }
+
+        public static async Task<HeldConnection> OpenAsync(NetworkNamespace ns, TcpListener listener)
+        {
+            var start = new ProcessStartInfo("ip")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (string a in (string[])["netns", "exec", ns.Name, "/usr/bin/python3", "-c",
+                "import socket,sys\nc=socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\nprint('connected', flush=True)\n"
+                + "sys.stdin.readline()\nc.settimeout(3)\ntry:\n d=c.recv(1); print('got' if d else 'eof', flush=True)\nexcept OSError:\n print('cut', flush=True)\n",
+                ns.HostAddress.ToString(), Port(listener).ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            Process child = Process.Start(start)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.Equal("connected", await child.StandardOutput.ReadLineAsync(timeout.Token));
+            TcpClient hostEnd = await listener.AcceptTcpClientAsync(timeout.Token);
+            return new HeldConnection(child, hostEnd);
+        }
+
+        /// <summary>"got" when the byte reached the namespace, "cut" when it did not within 3 s.</summary>
+        public async Task<string?> SendFromHostAndReadInsideAsync()
+        {
+            await _hostEnd.GetStream().WriteAsync(new byte[] { (byte)'x' });
+            await _child.StandardInput.WriteLineAsync();
+            await _child.StandardInput.FlushAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await _child.StandardOutput.ReadLineAsync(timeout.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _hostEnd.Dispose();
+            if (!_child.HasExited)
+            {
+                _child.Kill(entireProcessTree: true);
+            }
+
+            await _child.WaitForExitAsync();
+            _child.Dispose();
         }
     }
 }

@@ -12,7 +12,8 @@ namespace Yamori.Agent.Linux.Isolation;
 /// </summary>
 /// <remarks>
 /// Allowed: loopback; TCP to each cloud address and port, and the replies of those connections
-/// (conntrack "established", so an older connection from elsewhere stays cut); DNS to the configured
+/// (conntrack "established", or any non-SYN segment from the cloud's address and port, so the
+/// agent's stream opened before isolation survives; an older connection from elsewhere is cut); DNS to the configured
 /// resolvers; IPv6 neighbour discovery (without it the cloud is unreachable over IPv6); ICMP errors
 /// about tracked flows (path MTU). Everything else in, out and forwarded is dropped.
 /// </remarks>
@@ -36,6 +37,11 @@ public static class IsolationRuleset
         foreach (ResolvedEndpoint e in cloud)
         {
             s.Append(CultureInfo.InvariantCulture, $"\t\t{Family(e.Address)} saddr {Text(e.Address)} tcp sport {Port(e.Port)} ct state established accept\n");
+
+            // Conntrack may start only with this table (a host without stateful rules), and then it
+            // meets the agent's live stream mid-flow as "new": accept the cloud's non-SYN segments
+            // so that stream survives. A SYN from the cloud's port still cannot open a connection.
+            s.Append(CultureInfo.InvariantCulture, $"\t\t{Family(e.Address)} saddr {Text(e.Address)} tcp sport {Port(e.Port)} tcp flags & syn == 0 accept\n");
         }
 
         foreach (IPAddress r in dnsResolvers)
