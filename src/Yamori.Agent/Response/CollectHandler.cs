@@ -100,7 +100,7 @@ public sealed class CollectHandler : ICommandHandler
         using var handle = new SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);
         fd.SetHandleAsInvalid();
 
-        Directory.CreateDirectory(_options.StagingDirectory);
+        Directory.CreateDirectory(_options.StagingDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string stagingPath = Path.Combine(_options.StagingDirectory, $"collect-{Guid.NewGuid():N}.part");
         await using var staging = new FileStream(stagingPath, new FileStreamOptions
         {

@@ -195,6 +195,65 @@ public sealed class IsolationTests : IDisposable
         Assert.Equal("cut", await toElsewhere.SendFromHostAndReadInsideAsync());
     }
 
+    [SkippableFact]
+    public async Task Configured_dns_resolvers_stay_reachable_on_port_53_only()
+    {
+        RequireNft();
+        using var ns = NetworkNamespace.Create();
+        using var cloud = Listen(ns.HostAddress);
+        using var dns = new TcpListener(ns.HostAddress, 53);
+        dns.Start();
+        using var elsewhere = Listen(ns.HostAddress);
+        var state = new IsolationState(
+            new IsolationOptions
+            {
+                CloudEndpoints = [new CloudEndpoint(ns.HostAddress.ToString(), Port(cloud))],
+                DnsResolvers = [ns.HostAddress],
+                DataDirectory = _dataDir,
+            },
+            NftRunner.InNetworkNamespace(ns.Name));
+
+        CommandOutcome outcome = await state.IsolateAsync(CancellationToken.None);
+
+        Assert.Equal(CommandStatus.Succeeded, outcome.Status);
+        Assert.Contains($"DNS to {ns.HostAddress}", outcome.Message, StringComparison.Ordinal);
+        Assert.True(ns.CanConnect(ns.HostAddress, 53), "the configured resolver must stay reachable");
+        Assert.False(ns.CanConnect(ns.HostAddress, Port(elsewhere)), "the resolver's host is open on port 53 only");
+    }
+
+    [SkippableFact]
+    public async Task Ipv6_and_mapped_addresses_and_host_names_make_a_ruleset_nft_accepts()
+    {
+        RequireNft();
+        using var ns = NetworkNamespace.Create();
+        var state = new IsolationState(
+            new IsolationOptions
+            {
+                CloudEndpoints =
+                [
+                    new CloudEndpoint("2001:db8::10", 443),
+                    new CloudEndpoint("::ffff:192.0.2.7", 8443),
+                    new CloudEndpoint("localhost", 9443),
+                ],
+                DnsResolvers = [IPAddress.Parse("2001:db8::53"), IPAddress.Parse("192.0.2.53")],
+                DataDirectory = _dataDir,
+            },
+            NftRunner.InNetworkNamespace(ns.Name));
+
+        CommandOutcome outcome = await state.IsolateAsync(CancellationToken.None);
+
+        Assert.Equal(CommandStatus.Succeeded, outcome.Status);
+        string table = ns.ExecOk("nft", "list", "table", "inet", "yamori_isolation");
+        Assert.Contains("ip6 daddr 2001:db8::10 tcp dport 443 accept", table, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 192.0.2.7 tcp dport 8443 accept", table, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 127.0.0.1 tcp dport 9443 accept", table, StringComparison.Ordinal);
+        Assert.Contains("ip6 daddr 2001:db8::53", table, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 192.0.2.53", table, StringComparison.Ordinal);
+        string saved = await File.ReadAllTextAsync(state.StateFilePath);
+        Assert.Contains("\"host\": \"localhost\"", saved, StringComparison.Ordinal);
+        Assert.Contains("\"address\": \"127.0.0.1\"", saved, StringComparison.Ordinal);
+    }
+
     private static void RequireNft()
     {
         Root.Require();

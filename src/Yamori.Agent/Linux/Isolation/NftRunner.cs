@@ -78,12 +78,20 @@ public sealed class NftRunner
         {
             Task<string> stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
             Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            if (standardInput is not null)
+            try
             {
-                await process.StandardInput.WriteAsync(standardInput.AsMemory(), timeout.Token).ConfigureAwait(false);
+                if (standardInput is not null)
+                {
+                    await process.StandardInput.WriteAsync(standardInput.AsMemory(), timeout.Token).ConfigureAwait(false);
+                }
+
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // nft exited without reading its input (a bad option, say); its exit code and stderr tell why.
             }
 
-            process.StandardInput.Close();
             await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             return new NftResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
         }
