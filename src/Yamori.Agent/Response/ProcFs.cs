@@ -5,7 +5,7 @@ namespace Yamori.Agent.Response;
 /// <summary>The few /proc/&lt;pid&gt; reads the response actions share.</summary>
 internal static class ProcFs
 {
-    /// <summary>Parent pid, start time (clock ticks since boot) and uid-less state from /proc/&lt;pid&gt;/stat; null when the process is gone.</summary>
+    /// <summary>Parent pid and start time (clock ticks since boot) from /proc/&lt;pid&gt;/stat; null when the process is gone.</summary>
     public static (int ParentPid, ulong StartTimeTicks)? ReadStat(int pid)
     {
         string text;
