@@ -11,6 +11,9 @@ export YAMORI_SIGMAHQ="${YAMORI_SIGMAHQ:-$(cd .. && pwd)/shared/data/sigmahq}"
 need_pkgs=()
 # libevtx's evtxexport is the independent reference the EVTX decoder is compared with.
 command -v evtxexport >/dev/null 2>&1 || need_pkgs+=(libevtx-utils)
+# The agent's isolation tests drive nftables inside network namespaces (ip netns).
+command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
