@@ -60,7 +60,9 @@ internal sealed unsafe class EvtChannelSubscription : IEventLogSubscription
             if (bookmark is not null)
             {
                 // Strict first: it fails when the bookmarked record is gone, which is a loss to report.
-                subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, bookmark, 0, 0,
+                // The bookmark handle outlives the subscription: both are owned by the returned object.
+                nint position = bookmark.DangerousGetHandle();
+                subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, position, 0, 0,
                     WevtApi.EvtSubscribeStartAfterBookmark | WevtApi.EvtSubscribeStrict);
                 if (subscription.IsInvalid)
                 {
@@ -68,7 +70,7 @@ internal sealed unsafe class EvtChannelSubscription : IEventLogSubscription
                     subscription.Dispose();
                     ThrowIfUnavailable(channel, error);
                     problem = $"the bookmarked record is no longer in the log ({Error(error)}): events between it and the oldest retained record were lost";
-                    subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, bookmark, 0, 0, WevtApi.EvtSubscribeStartAfterBookmark);
+                    subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, position, 0, 0, WevtApi.EvtSubscribeStartAfterBookmark);
                 }
             }
             else
@@ -79,7 +81,7 @@ internal sealed unsafe class EvtChannelSubscription : IEventLogSubscription
                     throw new Win32Exception(Marshal.GetLastPInvokeError(), "EvtCreateBookmark failed");
                 }
 
-                subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, bookmark, 0, 0,
+                subscription = WevtApi.EvtSubscribe(0, signal.SafeWaitHandle, null, query, 0, 0, 0,
                     startAtOldestRecord ? WevtApi.EvtSubscribeStartAtOldestRecord : WevtApi.EvtSubscribeToFutureEvents);
             }
 

@@ -29,8 +29,9 @@ internal static partial class WevtApi
     internal const int ERROR_EVT_CHANNEL_NOT_FOUND = 15007;
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
+    /// <remarks><paramref name="bookmark"/> must be 0 unless the flags say EvtSubscribeStartAfterBookmark.</remarks>
     internal static partial SafeEvtHandle EvtSubscribe(nint session, SafeHandle signalEvent, string? channelPath, string query,
-        SafeEvtHandle bookmark, nint context, nint callback, int flags);
+        nint bookmark, nint context, nint callback, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     [return: MarshalAs(UnmanagedType.Bool)]
