@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Xml;
 
@@ -230,36 +232,134 @@ internal sealed class XmlEventTree
 
     internal readonly record struct Attr(string Name, string Value);
 
-    /// <summary>A <see cref="TextReader"/> over caller memory that survives the XML reader's Dispose, to be reused.</summary>
+    /// <summary>
+    /// A <see cref="TextReader"/> over caller memory that survives the XML reader's Dispose, to be
+    /// reused. EvtRender writes control characters in values raw, which XML 1.0 forbids and the
+    /// parser would refuse with the whole event; they are handed over as character references
+    /// instead, which the parser (Normalization off) accepts and resolves to the same character.
+    /// Lone surrogates become U+FFFD, as the evtx_dump JSON path does. (Inside a CDATA section a
+    /// reference stays literal; EvtRender does not write CDATA.)
+    /// </summary>
     private sealed class ReusableTextReader : TextReader
     {
+        private static readonly SearchValues<char> Suspect = SearchValues.Create(
+            "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F" +
+            "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFE\uFFFF" +
+            string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)));
+
+        private readonly char[] _pending = new char[8];
         private ReadOnlyMemory<char> _text;
         private int _position;
+        private int _pendingStart;
+        private int _pendingEnd;
 
         public void Reset(ReadOnlyMemory<char> text)
         {
             _text = text;
             _position = 0;
+            _pendingStart = _pendingEnd = 0;
         }
 
-        public override int Peek() => _position < _text.Length ? _text.Span[_position] : -1;
+        public override int Peek()
+        {
+            Span<char> one = stackalloc char[1];
+            int saveStart = _pendingStart, saveEnd = _pendingEnd, savePos = _position;
+            int n = Read(one);
+            if (n == 0)
+            {
+                return -1;
+            }
 
-        public override int Read() => _position < _text.Length ? _text.Span[_position++] : -1;
+            // Undo: re-expand from the saved state (pending holds at most one expansion).
+            if (saveEnd > saveStart)
+            {
+                _pendingStart = saveStart;
+                _pendingEnd = saveEnd;
+            }
+            else
+            {
+                _position = savePos;
+                _pendingStart = _pendingEnd = 0;
+            }
+
+            return one[0];
+        }
+
+        public override int Read()
+        {
+            Span<char> one = stackalloc char[1];
+            return Read(one) == 0 ? -1 : one[0];
+        }
 
         public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
 
         public override int Read(Span<char> buffer)
         {
-            int n = Math.Min(buffer.Length, _text.Length - _position);
-            _text.Span.Slice(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
+            int written = 0;
+            while (written < buffer.Length)
+            {
+                if (_pendingStart < _pendingEnd)
+                {
+                    int n = Math.Min(buffer.Length - written, _pendingEnd - _pendingStart);
+                    _pending.AsSpan(_pendingStart, n).CopyTo(buffer[written..]);
+                    _pendingStart += n;
+                    written += n;
+                    continue;
+                }
+
+                ReadOnlySpan<char> rest = _text.Span[_position..];
+                if (rest.IsEmpty)
+                {
+                    break;
+                }
+
+                int take = Math.Min(rest.Length, buffer.Length - written);
+                int bad = rest[..take].IndexOfAny(Suspect);
+                if (bad != 0)
+                {
+                    int n = bad < 0 ? take : bad;
+                    rest[..n].CopyTo(buffer[written..]);
+                    _position += n;
+                    written += n;
+                    continue;
+                }
+
+                char c = rest[0];
+                if (char.IsHighSurrogate(c) && rest.Length > 1 && char.IsLowSurrogate(rest[1]))
+                {
+                    _pending[0] = c;
+                    _pending[1] = rest[1];
+                    _pendingStart = 0;
+                    _pendingEnd = 2;
+                    _position += 2;
+                    continue;
+                }
+
+                _position++;
+                if (char.IsSurrogate(c))
+                {
+                    _pending[0] = '\uFFFD';
+                    _pendingStart = 0;
+                    _pendingEnd = 1;
+                }
+                else
+                {
+                    _pending[0] = '&';
+                    _pending[1] = '#';
+                    _pending[2] = 'x';
+                    ((int)c).TryFormat(_pending.AsSpan(3), out int digits, "X", CultureInfo.InvariantCulture);
+                    _pending[3 + digits] = ';';
+                    _pendingStart = 0;
+                    _pendingEnd = 4 + digits;
+                }
+            }
+
+            return written;
         }
 
         protected override void Dispose(bool disposing)
         {
             // Deliberately nothing: XmlTextReader disposes its input, and this one is reused.
-            _text = default;
         }
     }
 }

@@ -91,6 +91,18 @@ public sealed class WindowsEventMapperTests
     }
 
     [Fact]
+    public void Control_characters_that_windows_writes_raw_are_kept_not_refused()
+    {
+        // EvtRender does not escape control characters in values (XML 1.0 forbids them raw), so a
+        // strict parser would drop such events; the mapper keeps them as the other readers do.
+        string xml = Event(SecuritySystem, "<EventData><Data Name='Raw'>a\u0001b\u001f</Data><Data Name='Ref'>c&#x1;d</Data><Data Name='Attr' Extra='\u0002'>\uD800x\uD83D\uDE00</Data></EventData>");
+        FlatEvent e = new WindowsEventMapper().Map(xml);
+        Assert.Equal("a\u0001b\u001f", Text(e, "Raw"));
+        Assert.Equal("c\u0001d", Text(e, "Ref"));
+        Assert.Equal("\uFFFDx\uD83D\uDE00", Text(e, "Attr"));
+    }
+
+    [Fact]
     public void Qualifiers_become_a_field_only_when_present()
     {
         var mapper = new WindowsEventMapper();
