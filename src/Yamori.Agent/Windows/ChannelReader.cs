@@ -106,7 +106,9 @@ internal sealed class ChannelReader
         {
             while (true)
             {
-                long wait = dirty ? Math.Clamp(interval - (Environment.TickCount64 - lastSave), 0, poll) : poll;
+                // While a bookmark is owed, wake when it is due (not sooner than 50 ms, so a failing
+                // disk is retried, not hammered).
+                long wait = dirty ? Math.Min(Math.Max(interval - (Environment.TickCount64 - lastSave), 50), poll) : poll;
                 int signalled = WaitHandle.WaitAny(handles, TimeSpan.FromMilliseconds(wait));
                 if (cancellationToken.IsCancellationRequested)
                 {

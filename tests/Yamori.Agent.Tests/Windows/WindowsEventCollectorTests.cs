@@ -203,6 +203,22 @@ public sealed class WindowsEventCollectorTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_bookmark_that_cannot_be_written_is_counted_and_events_still_flow()
+    {
+        List<string> sysmon = Recorded()[Sysmon];
+        var log = new RecordedEventLog();
+        log.Append(Sysmon, sysmon.Take(8));
+
+        // A file where the bookmark directory should be: every write fails, for real.
+        await File.WriteAllTextAsync(Path.Combine(_dataDir, "windows-bookmarks"), "not a directory");
+        var sink = new CollectingSink();
+        var collector = new WindowsEventCollector(Options([Sysmon]) with { BatchSize = 2, BookmarkInterval = TimeSpan.Zero }, log, null);
+        await RunUntil(collector, sink, 8);
+        Assert.True(collector.Stats.BookmarkWriteFailures >= 1);
+        Assert.Equal(Mapped(sysmon.Take(8)), Describe(sink.Events.Select(p => p.Event)));
+    }
+
+    [SkippableFact]
     public async Task Off_windows_the_collector_is_unavailable_with_the_reason()
     {
         Skip.If(OperatingSystem.IsWindows(), "this host is Windows: the real event log is used");
