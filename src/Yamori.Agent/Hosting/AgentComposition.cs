@@ -13,7 +13,7 @@ internal static class AgentComposition
         return AgentRuntime.Open(options, OpenSpool, list, _ => null, loggers);
     }
 
-    private static ISpool OpenSpool(SpoolOptions options) => throw new NotSupportedException("spool not wired yet");
+    private static ISpool OpenSpool(SpoolOptions options) => new SegmentSpool(options);
 }
 
 /// <summary>The collectors for this operating system, filtered by <see cref="AgentOptions.Collectors"/>.</summary>

@@ -87,8 +87,9 @@ public sealed partial class AgentUplink : IDisposable
             {
                 await RunConnectionAsync(cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: the cancelled call surfaces as RpcException(Cancelled) or OperationCanceledException.
                 return;
             }
             catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
@@ -193,15 +194,6 @@ public sealed partial class AgentUplink : IDisposable
 
             Handle(responses.Current, session);
         }
-
-        ulong watermark = session.Watermark;
-        if (watermark > _spool.Stats.LastAssignedSequence)
-        {
-            // The cloud holds more than this spool ever numbered (spool lost or reset): continue
-            // after it, or every new batch would be taken for a re-send and silently discarded.
-            LogSequenceAhead(_logger, watermark, _spool.Stats.LastAssignedSequence);
-            _spool.EnsureSequenceAbove(watermark);
-        }
     }
 
     private async Task ReadAsync(IAsyncStreamReader<CloudMessage> responses, UplinkSession session, CancellationToken cancellationToken)
@@ -227,7 +219,15 @@ public sealed partial class AgentUplink : IDisposable
         {
             case CloudMessage.BodyOneofCase.Ack:
                 ulong sequence = message.Ack.Sequence;
-                if (sequence > 0)
+                if (!session.GreetingComplete && sequence > _spool.Stats.LastAssignedSequence)
+                {
+                    // The cloud holds more than this spool ever numbered (spool lost or reset):
+                    // continue after it, or every new batch would be taken for a re-send and
+                    // silently discarded. Waiting batches are renumbered after the watermark.
+                    LogSequenceAhead(_logger, sequence, _spool.Stats.LastAssignedSequence);
+                    _spool.EnsureSequenceAbove(sequence);
+                }
+                else if (sequence > 0)
                 {
                     _spool.Acknowledge(sequence);
                 }

@@ -8,6 +8,7 @@ using Yamori.Agent.Hosting;
 using Yamori.Agent.Spool;
 using Yamori.Agent.Telemetry;
 using Yamori.Cloud.Enrollment;
+using Yamori.Cloud.Events;
 using Yamori.Cloud.Storage;
 using Yamori.Cloud.Tenancy;
 using Yamori.Contracts.Agent.V1;
