@@ -226,7 +226,8 @@ public sealed partial class FileCollector : ICollector
 
     private bool MarkDirectory(LoopState state, string path, bool isRoot)
     {
-        int fd = LibC.Fanotify.Open(path, LibC.Fanotify.O_PATH | LibC.Fanotify.O_DIRECTORY | LibC.Fanotify.O_NOFOLLOW | LibC.Fanotify.O_CLOEXEC, 0);
+        // Not O_PATH: fanotify_mark refuses O_PATH descriptors (EBADF).
+        int fd = LibC.Fanotify.Open(path, LibC.Fanotify.O_RDONLY | LibC.Fanotify.O_DIRECTORY | LibC.Fanotify.O_NOFOLLOW | LibC.Fanotify.O_CLOEXEC, 0);
         if (fd < 0)
         {
             if (isRoot)
