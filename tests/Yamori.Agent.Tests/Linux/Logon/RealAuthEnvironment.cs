@@ -35,11 +35,14 @@ public sealed class RealAuthEnvironment : IDisposable
             return;
         }
 
-        if (System.IO.File.Exists("/dev/log") || Directory.Exists("/dev/log"))
+        if (SyslogSocketState() == SocketState.Live)
         {
-            Unavailable = "/dev/log already exists: another syslog daemon runs, and where it writes auth messages is unknown";
+            Unavailable = "/dev/log is served by another syslog daemon, and where it writes auth messages is unknown";
             return;
         }
+
+        // A socket nobody listens on is left over from a daemon that died; syslog(3) messages are lost there anyway.
+        System.IO.File.Delete("/dev/log");
 
         string conf = Path.Combine(_temp.FullName, "rsyslog.conf");
         System.IO.File.WriteAllText(conf, $"""
@@ -123,7 +126,18 @@ public sealed class RealAuthEnvironment : IDisposable
             Run("/usr/sbin/userdel", "-r", UserName);
         }
 
-        Stop(_rsyslogd);
+        if (_rsyslogd is not null)
+        {
+            // SIGTERM, not Kill(): rsyslogd then removes /dev/log itself.
+            RealAuthEnvironment.Run("/bin/kill", "-TERM", _rsyslogd.Id.ToString());
+            _rsyslogd.WaitForExit(TimeSpan.FromSeconds(30));
+            Stop(_rsyslogd);
+            if (SyslogSocketState() == SocketState.Stale)
+            {
+                System.IO.File.Delete("/dev/log");
+            }
+        }
+
         _temp.Delete(recursive: true);
     }
 
@@ -170,6 +184,25 @@ public sealed class RealAuthEnvironment : IDisposable
         p.Dispose();
     }
 
+    private static SocketState SyslogSocketState()
+    {
+        if (!System.IO.File.Exists("/dev/log"))
+        {
+            return SocketState.Absent;
+        }
+
+        using var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint("/dev/log"));
+            return SocketState.Live;
+        }
+        catch (SocketException)
+        {
+            return SocketState.Stale;
+        }
+    }
+
     private static bool WaitFor(Func<bool> condition)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
@@ -184,5 +217,12 @@ public sealed class RealAuthEnvironment : IDisposable
         }
 
         return true;
+    }
+
+    private enum SocketState
+    {
+        Absent,
+        Live,
+        Stale,
     }
 }
