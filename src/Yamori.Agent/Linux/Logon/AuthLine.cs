@@ -21,7 +21,8 @@ internal sealed record LogonFacts(string LogonType, string Outcome, string? User
 /// </summary>
 internal static partial class AuthLineParser
 {
-    public static AuthLine Parse(string line, int currentYear)
+    /// <summary>Parses one line; <paramref name="now"/> supplies the year the traditional format leaves out.</summary>
+    public static AuthLine Parse(string line, DateTime now)
     {
         Match m = Rfc3339Header().Match(line);
         DateTimeOffset? time = null;
@@ -36,13 +37,14 @@ internal static partial class AuthLineParser
         {
             m = TraditionalHeader().Match(line);
             if (m.Success && DateTime.TryParseExact(
-                    $"{currentYear} {m.Groups["ts"].Value.Replace("  ", " ", StringComparison.Ordinal)}",
+                    $"{now.Year} {m.Groups["ts"].Value.Replace("  ", " ", StringComparison.Ordinal)}",
                     "yyyy MMM d HH:mm:ss",
                     CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeLocal,
                     out DateTime local))
             {
-                time = new DateTimeOffset(local);
+                // A December line read in January belongs to the previous year.
+                time = new DateTimeOffset(local > now.AddDays(1) ? local.AddYears(-1) : local);
             }
         }
 

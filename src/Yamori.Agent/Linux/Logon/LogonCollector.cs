@@ -68,7 +68,7 @@ public sealed class LogonCollector : ICollector
             throw new InvalidOperationException("a LogonCollector runs once; create a new one to restart");
         }
 
-        var sources = new List<Source>();
+        var sources = new List<TailedSource>();
         try
         {
             if (!string.IsNullOrEmpty(_options.WtmpPath))
@@ -91,7 +91,7 @@ public sealed class LogonCollector : ICollector
             using var timer = new PeriodicTimer(_options.PollInterval);
             do
             {
-                foreach (Source s in sources)
+                foreach (TailedSource s in sources)
                 {
                     Poll(s, buffer, sink);
                 }
@@ -99,7 +99,7 @@ public sealed class LogonCollector : ICollector
             while (await WaitAsync(timer, cancellationToken));
 
             // A last look, so that what was written just before shutdown is not left behind.
-            foreach (Source s in sources)
+            foreach (TailedSource s in sources)
             {
                 Poll(s, buffer, sink);
                 if (s is AuthLogSource auth)
@@ -115,7 +115,7 @@ public sealed class LogonCollector : ICollector
         }
         finally
         {
-            foreach (Source s in sources)
+            foreach (TailedSource s in sources)
             {
                 s.Tail.Dispose();
             }
@@ -134,7 +134,7 @@ public sealed class LogonCollector : ICollector
         }
     }
 
-    private void Poll(Source source, byte[] buffer, ITelemetrySink sink)
+    private void Poll(TailedSource source, byte[] buffer, ITelemetrySink sink)
     {
         long rotationsBefore = source.Tail.Rotations;
         while (true)
@@ -237,7 +237,7 @@ public sealed class LogonCollector : ICollector
             return;
         }
 
-        AuthLine parsed = AuthLineParser.Parse(line, DateTime.Now.Year);
+        AuthLine parsed = AuthLineParser.Parse(line, DateTime.Now);
         var e = new FlatEvent
         {
             Source = parsed.Program switch
@@ -296,97 +296,6 @@ public sealed class LogonCollector : ICollector
         else
         {
             Interlocked.Increment(ref _shed);
-        }
-    }
-
-    private abstract class Source(FileTail tail)
-    {
-        public FileTail Tail { get; } = tail;
-    }
-
-    /// <summary>wtmp or btmp: fixed-size records, a partial one carried until the rest is written.</summary>
-    private sealed class UtmpSource(FileTail tail, bool failures) : Source(tail)
-    {
-        private readonly byte[] _record = new byte[UtmpRecord.Size];
-        private int _filled;
-
-        public bool Failures { get; } = failures;
-
-        public void Feed(ReadOnlySpan<byte> data, Action<UtmpRecord> onRecord)
-        {
-            while (!data.IsEmpty)
-            {
-                int take = Math.Min(UtmpRecord.Size - _filled, data.Length);
-                data[..take].CopyTo(_record.AsSpan(_filled));
-                _filled += take;
-                data = data[take..];
-                if (_filled == UtmpRecord.Size)
-                {
-                    _filled = 0;
-                    onRecord(UtmpRecord.Parse(_record));
-                }
-            }
-        }
-
-        public bool DropPartial()
-        {
-            bool had = _filled > 0;
-            _filled = 0;
-            return had;
-        }
-    }
-
-    /// <summary>A text log: lines split on '\n', a partial last line carried until completed.</summary>
-    private sealed class AuthLogSource(FileTail tail, int maxLineLength) : Source(tail)
-    {
-        private readonly byte[] _line = new byte[maxLineLength];
-        private int _length;
-        private bool _cut;
-
-        public void Feed(ReadOnlySpan<byte> data, Action<string> onLine, Action onCut)
-        {
-            while (!data.IsEmpty)
-            {
-                int nl = data.IndexOf((byte)'\n');
-                ReadOnlySpan<byte> part = nl >= 0 ? data[..nl] : data;
-                int room = _line.Length - _length;
-                if (part.Length > room)
-                {
-                    _cut = true;
-                }
-
-                part[..Math.Min(part.Length, room)].CopyTo(_line.AsSpan(_length));
-                _length += Math.Min(part.Length, room);
-                if (nl < 0)
-                {
-                    return;
-                }
-
-                if (_cut)
-                {
-                    onCut();
-                }
-
-                Emit(onLine);
-                data = data[(nl + 1)..];
-            }
-        }
-
-        public void FlushPartial(Action<string> onLine)
-        {
-            if (_length > 0)
-            {
-                Emit(onLine);
-            }
-        }
-
-        private void Emit(Action<string> onLine)
-        {
-            int len = _length > 0 && _line[_length - 1] == (byte)'\r' ? _length - 1 : _length;
-            string line = Encoding.UTF8.GetString(_line, 0, len);
-            _length = 0;
-            _cut = false;
-            onLine(line);
         }
     }
 }

@@ -36,15 +36,18 @@ public sealed class AuthLineParserTests
     [Fact]
     public void Both_rsyslog_header_formats_are_read()
     {
-        AuthLine traditional = AuthLineParser.Parse("Nov  6 09:48:27 host1 sshd[42]: Invalid user x from 10.0.0.1 port 1", 2026);
+        AuthLine traditional = AuthLineParser.Parse("Nov  6 09:48:27 host1 sshd[42]: Invalid user x from 10.0.0.1 port 1", new DateTime(2026, 11, 26));
         Assert.Equal(("host1", "sshd", 42), (traditional.Host, traditional.Program, traditional.Pid!.Value));
         Assert.Equal(new DateTime(2026, 11, 6, 9, 48, 27), traditional.Time!.Value.DateTime);
 
-        AuthLine rfc = AuthLineParser.Parse("2026-11-26T09:48:27.654321+00:00 host2 su: pam_unix(su:auth): auth could not identify password for [root]", 2026);
+        AuthLine rfc = AuthLineParser.Parse("2026-11-26T09:48:27.654321+00:00 host2 su: pam_unix(su:auth): auth could not identify password for [root]", new DateTime(2026, 11, 26));
         Assert.Equal(("host2", "su", (int?)null), (rfc.Host, rfc.Program, rfc.Pid));
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 9, 48, 27, TimeSpan.Zero).AddTicks(6543210), rfc.Time);
 
-        AuthLine bare = AuthLineParser.Parse("not a syslog line", 2026);
+        AuthLine lastYear = AuthLineParser.Parse("Dec 31 23:59:59 h su[1]: x", new DateTime(2027, 1, 1, 0, 0, 5));
+        Assert.Equal(2026, lastYear.Time!.Value.Year);
+
+        AuthLine bare = AuthLineParser.Parse("not a syslog line", new DateTime(2026, 11, 26));
         Assert.Equal(("not a syslog line", (string?)null), (bare.Message, bare.Program));
     }
 }
