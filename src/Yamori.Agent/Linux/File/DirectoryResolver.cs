@@ -42,7 +42,8 @@ internal sealed class DirectoryResolver : IDisposable
         long fsid = MemoryMarshal.Read<long>(statfs[LibC.Fanotify.StatfsFsidOffset..]);
         if (!_mountFds.ContainsKey(fsid))
         {
-            int fd = LibC.Fanotify.Open(path, LibC.Fanotify.O_PATH | LibC.Fanotify.O_DIRECTORY | LibC.Fanotify.O_CLOEXEC, 0);
+            // Not O_PATH: open_by_handle_at refuses an O_PATH mount_fd (EBADF).
+            int fd = LibC.Fanotify.Open(path, LibC.Fanotify.O_RDONLY | LibC.Fanotify.O_DIRECTORY | LibC.Fanotify.O_CLOEXEC, 0);
             if (fd >= 0)
             {
                 _mountFds[fsid] = new SafeFd(fd);

@@ -160,10 +160,14 @@ public sealed partial class FileCollector
         {
             FlushPath(state, path);
             (string image, string? user) = state.Identity.Read(pid);
+            bool newSubtree = isDir && root.Recursive;
+
+            // Marked before the create is published: whoever sees the event can rely on the directory being watched.
+            bool marked = newSubtree && MarkDirectory(state, path, isRoot: false);
             Emit(state, Create, path, null, pid, image, user, isDir, count: 0, DateTimeOffset.UtcNow);
-            if (isDir && root.Recursive)
+            if (marked)
             {
-                MarkNewSubtree(state, path);
+                DiscoverNewSubtree(state, path);
             }
         }
 
@@ -216,11 +220,50 @@ public sealed partial class FileCollector
             state.Resolver.Invalidate();
         }
 
-        (string image, string? user) = state.Identity.Read(pid);
-        Emit(state, Rename, newPath, oldPath, pid, image, user, isDir, count: 0, DateTimeOffset.UtcNow);
         if (isDir && newRoot is { Recursive: true })
         {
+            // A directory moved in brings its subtree (already-marked directories just keep their marks).
             MarkNewSubtree(state, newPath);
+        }
+
+        (string image, string? user) = state.Identity.Read(pid);
+        Emit(state, Rename, newPath, oldPath, pid, image, user, isDir, count: 0, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// Entries made in a new directory before its mark was in place (mkdir -p, tar, cp -r) would be
+    /// invisible; they are reported as creates marked Discovered, without a process: the one that
+    /// made the directory did not necessarily make its entries. Subdirectories are marked as they
+    /// are found, before their own entries are listed.
+    /// </summary>
+    private void DiscoverNewSubtree(LoopState state, string path)
+    {
+        var walk = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            ReturnSpecialDirectories = false,
+        };
+        try
+        {
+            foreach (FileSystemInfo entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", walk))
+            {
+                bool dir = entry is DirectoryInfo;
+                if (dir)
+                {
+                    MarkDirectory(state, entry.FullName, isRoot: false);
+                }
+
+                Emit(state, Create, entry.FullName, null, pid: 0, string.Empty, null, dir, count: 0, DateTimeOffset.UtcNow, discovered: true);
+            }
+        }
+        catch (IOException)
+        {
+            // The subtree changed while being walked; what was found is reported.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 
@@ -281,7 +324,7 @@ public sealed partial class FileCollector
     private void EmitModify(LoopState state, PendingModify p) =>
         Emit(state, Modify, p.Path, null, p.Pid, p.Image, p.User, p.IsDirectory, p.Count, p.First);
 
-    private void Emit(LoopState state, string eventType, string target, string? source, int pid, string image, string? user, bool isDir, int count, DateTimeOffset when)
+    private void Emit(LoopState state, string eventType, string target, string? source, int pid, string image, string? user, bool isDir, int count, DateTimeOffset when, bool discovered = false)
     {
         var e = new FlatEvent { Source = FileEventSource, Timestamp = when };
         e.Set("EventType", eventType);
@@ -291,11 +334,18 @@ public sealed partial class FileCollector
             e.Set("SourceFilename", source);
         }
 
-        e.Set("Image", image);
-        e.Set("ProcessId", pid.ToString(CultureInfo.InvariantCulture));
-        if (user is not null)
+        if (discovered)
         {
-            e.Set("User", user);
+            e.Set("Discovered", "true");
+        }
+        else
+        {
+            e.Set("Image", image);
+            e.Set("ProcessId", pid.ToString(CultureInfo.InvariantCulture));
+            if (user is not null)
+            {
+                e.Set("User", user);
+            }
         }
 
         if (isDir)

@@ -29,7 +29,7 @@ public sealed partial class FileCollector : ICollector
     private long _published;
     private long _shed;
     private long _unresolved;
-    private long _watchedDirectories;
+    private long _marksPlaced;
 
     public FileCollector(FileCollectorOptions options)
     {
@@ -52,8 +52,8 @@ public sealed partial class FileCollector : ICollector
     /// <summary>Events dropped because their directory handle no longer resolves to a path.</summary>
     public long Unresolved => Interlocked.Read(ref _unresolved);
 
-    /// <summary>Directories currently marked (the configured ones and, when recursive, their subdirectories).</summary>
-    public long WatchedDirectoryCount => Interlocked.Read(ref _watchedDirectories);
+    /// <summary>fanotify marks placed on directories (configured ones and, when recursive, subdirectories; a directory moved within the tree is marked again).</summary>
+    public long MarksPlaced => Interlocked.Read(ref _marksPlaced);
 
     /// <summary>Configured directories that could not be watched, each with the reason.</summary>
     public IReadOnlyList<string> UnwatchedDirectories
@@ -124,7 +124,7 @@ public sealed partial class FileCollector : ICollector
         using var wakeFd = new SafeFd(ev);
         using CancellationTokenRegistration registration = cancellationToken.Register(static s => Wake((SafeFd)s!), wakeFd);
         using var resolver = new DirectoryResolver();
-        var state = new LoopState(sink, fanFd, resolver, new ProcessIdentity(),
+        var state = new LoopState(sink, fanFd, resolver, new ProcessIdentity(_options.ImageFallback),
             new ModifyCoalescer(_options.ModifyCoalesceWindow, _options.MaxPendingModifications), Environment.ProcessId);
 
         foreach (WatchedDirectory d in _options.Directories)
@@ -251,7 +251,7 @@ public sealed partial class FileCollector : ICollector
         }
 
         state.Resolver.Register(dir, path);
-        Interlocked.Increment(ref _watchedDirectories);
+        Interlocked.Increment(ref _marksPlaced);
         return true;
     }
 

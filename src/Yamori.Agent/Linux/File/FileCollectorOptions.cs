@@ -18,6 +18,13 @@ public sealed record FileCollectorOptions
     /// <summary>How many distinct (process, file) modifications may wait in the window; beyond it the oldest is emitted early.</summary>
     public int MaxPendingModifications { get; init; } = 4096;
 
+    /// <summary>
+    /// Where to look up a pid's executable when /proc/&lt;pid&gt;/exe is already gone (the process exited
+    /// before its event was read), e.g. the process collector's table of recent execs. Optional;
+    /// without it such events keep the pid and an empty Image. Called on the collector's thread.
+    /// </summary>
+    public Func<int, string?>? ImageFallback { get; init; }
+
     internal void Validate()
     {
         if (Directories.Count == 0)

@@ -16,6 +16,9 @@ internal sealed class ProcessIdentity
     private readonly byte[] _statusBuffer = new byte[4096];
     private readonly Dictionary<int, CachedImage> _images = [];
     private readonly UserNames _users = new();
+    private readonly Func<int, string?>? _fallback;
+
+    public ProcessIdentity(Func<int, string?>? fallback = null) => _fallback = fallback;
 
     /// <summary>Reads the executable path and effective user; empty image and null user when the process is gone.</summary>
     public unsafe (string Image, string? User) Read(int pid)
@@ -43,7 +46,7 @@ internal sealed class ProcessIdentity
 
         if (len <= 0)
         {
-            return string.Empty;
+            return _fallback?.Invoke(pid) ?? string.Empty;
         }
 
         ReadOnlySpan<byte> target = _linkBuffer.AsSpan(0, (int)len);

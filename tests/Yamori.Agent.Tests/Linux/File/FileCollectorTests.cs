@@ -117,7 +117,7 @@ public sealed class FileCollectorTests : IDisposable
         await using (new CollectorRun(collector, sink))
         {
             await collector.Ready.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(3, collector.WatchedDirectoryCount);
+            Assert.Equal(3, collector.MarksPlaced);
             await Run("/bin/sh", "-c", ": > \"$1/deep.txt\"; mkdir \"$2/new\"", "sh", deep, dir);
             sink.WaitFor(e => e.Field("TargetFilename") == Path.Combine(deep, "deep.txt"), "file in a pre-existing subdirectory");
 
@@ -129,6 +129,13 @@ public sealed class FileCollectorTests : IDisposable
             FlatEvent moved = sink.WaitFor(e => e.Field("EventType") == "rename", "directory rename").Event;
             Assert.Equal(Path.Combine(dir, "new"), moved.Field("SourceFilename"));
             sink.WaitFor(e => e.Field("TargetFilename") == Path.Combine(dir, "renamed", "after.txt"), "file under the renamed directory's new path");
+
+            // mkdir -p then a file at once: the file may beat the marks, and is then found by the walk of the new subtree.
+            await Run("/bin/sh", "-c", "mkdir -p \"$1/x/y/z\" && : > \"$1/x/y/z/deep\"", "sh", dir);
+            FlatEvent deepFile = sink.WaitFor(e => e.Field("TargetFilename") == Path.Combine(dir, "x", "y", "z", "deep"), "a file created right after mkdir -p").Event;
+            Assert.Equal("create", deepFile.Field("EventType"));
+            await Run("/bin/sh", "-c", ": > \"$1/x/y/z/later\"", "sh", dir);
+            sink.WaitFor(e => e.Field("TargetFilename") == Path.Combine(dir, "x", "y", "z", "later") && e.Field("Discovered") is null, "a later file in the deepest new directory");
         }
 
         Assert.Equal(0, collector.Unresolved);

@@ -38,6 +38,43 @@ public sealed class FileOverflowAndUnitTests : IDisposable
         Assert.True(collector.Published < 20000, "every create was delivered, so the queue never overflowed");
     }
 
+    [SkippableFact]
+    public async Task An_exited_process_keeps_its_pid_and_gets_the_fallback_image()
+    {
+        FileCollectorTests.SkipUnlessRoot();
+        string dir = _temp.FullName;
+        using var gate = new ManualResetEventSlim(false);
+        var sink = new BlockingSink(gate);
+        var asked = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var collector = new FileCollector(new FileCollectorOptions
+        {
+            Directories = [new WatchedDirectory(dir)],
+            ImageFallback = pid => { asked.Add(pid); return "/from/process/table"; },
+        });
+        await using (new CollectorRun(collector, sink))
+        {
+            await collector.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            await FileCollectorTests.Run("/bin/sh", "-c", ": > \"$1/first\"", "sh", dir);
+            Assert.True(sink.FirstArrived.Wait(TimeSpan.FromSeconds(30)), "no event reached the sink");
+
+            // While the collector is held, this process runs, writes and is reaped: its /proc entry is gone.
+            using var sh = FileCollectorTests.Start("/bin/sh", "-c", ": > \"$1/second\"", "sh", dir);
+            int pid = sh.Id;
+            await FileCollectorTests.Finish(sh);
+            gate.Set();
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!sink.Events.Any(e => e.Field("TargetFilename") == Path.Combine(dir, "second")) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            FlatEvent second = sink.Events.Single(e => e.Field("TargetFilename") == Path.Combine(dir, "second"));
+            Assert.Equal(pid.ToString(), second.Field("ProcessId"));
+            Assert.Equal("/from/process/table", second.Field("Image"));
+            Assert.Contains(pid, asked);
+        }
+    }
+
     [Fact]
     public void Coalescer_counts_per_process_and_file_and_releases_in_order()
     {
@@ -84,8 +121,11 @@ public sealed class FileOverflowAndUnitTests : IDisposable
 
         public ManualResetEventSlim FirstArrived { get; } = new(false);
 
+        public System.Collections.Concurrent.ConcurrentQueue<FlatEvent> Events { get; } = new();
+
         public bool Publish(FlatEvent telemetry, EventPriority priority)
         {
+            Events.Enqueue(telemetry);
             if (Interlocked.Increment(ref _count) == 1)
             {
                 FirstArrived.Set();
