@@ -16,18 +16,29 @@ internal sealed class FileTail : IDisposable
     private FileId _id;
     private bool _pendingSwitch;
 
-    public FileTail(string path, bool fromStart)
+    /// <summary>
+    /// Opens <paramref name="path"/> at its end, or at <paramref name="resume"/> when that names the
+    /// same file (device and inode) and is not past its end: what was appended while the agent was
+    /// down is then read too. A file replaced meanwhile is read from its start.
+    /// </summary>
+    public FileTail(string path, TailPosition? resume = null)
     {
         Path = path;
-        if (TryStat(path, out FileId id, out long size) && TryOpen(path, out FileStream? stream, out FileId openedId))
+        if (TryOpen(path, out FileStream? stream, out FileId openedId))
         {
             _stream = stream;
             _id = openedId;
-            _stream.Position = fromStart || openedId != id ? 0 : size;
+            long size = stream.Length;
+            _stream.Position = resume is null ? size
+                : resume.Device == openedId.Device && resume.Inode == openedId.Inode && resume.Offset <= size ? resume.Offset
+                : 0;
         }
     }
 
     public string Path { get; }
+
+    /// <summary>Which file is open and how far it has been read; null while the file does not exist.</summary>
+    public TailPosition? Position => _stream is null ? null : new TailPosition(_id.Device, _id.Inode, _stream.Position);
 
     /// <summary>Times the file was replaced (rotation) or truncated.</summary>
     public long Rotations { get; private set; }
@@ -164,3 +175,6 @@ internal sealed class FileTail : IDisposable
 
     private readonly record struct FileId(ulong Device, ulong Inode);
 }
+
+/// <summary>A read position in one particular file (device and inode), as saved between agent runs.</summary>
+internal sealed record TailPosition(ulong Device, ulong Inode, long Offset);

@@ -34,6 +34,7 @@ public sealed class LogonCollector : ICollector
     private long _truncatedLines;
     private long _droppedPartialRecords;
     private long _rotations;
+    private long _stateSaveFailures;
 
     public LogonCollector(LogonCollectorOptions options)
     {
@@ -60,6 +61,9 @@ public sealed class LogonCollector : ICollector
     /// <summary>Rotations and truncations seen across all sources.</summary>
     public long Rotations => Interlocked.Read(ref _rotations);
 
+    /// <summary>Times the read positions could not be saved to <see cref="LogonCollectorOptions.StatePath"/>.</summary>
+    public long StateSaveFailures => Interlocked.Read(ref _stateSaveFailures);
+
     public async Task RunAsync(ITelemetrySink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -69,21 +73,23 @@ public sealed class LogonCollector : ICollector
         }
 
         var sources = new List<TailedSource>();
+        TailState? state = _options.StatePath is null ? null : new TailState(_options.StatePath);
         try
         {
+            Dictionary<string, TailPosition> saved = state?.Load() ?? [];
             if (!string.IsNullOrEmpty(_options.WtmpPath))
             {
-                sources.Add(new UtmpSource(new FileTail(_options.WtmpPath, fromStart: false), failures: false));
+                sources.Add(new UtmpSource(new FileTail(_options.WtmpPath, saved.GetValueOrDefault(_options.WtmpPath)), failures: false));
             }
 
             if (!string.IsNullOrEmpty(_options.BtmpPath))
             {
-                sources.Add(new UtmpSource(new FileTail(_options.BtmpPath, fromStart: false), failures: true));
+                sources.Add(new UtmpSource(new FileTail(_options.BtmpPath, saved.GetValueOrDefault(_options.BtmpPath)), failures: true));
             }
 
             foreach (string path in _options.AuthLogPaths ?? [])
             {
-                sources.Add(new AuthLogSource(new FileTail(path, fromStart: false), _options.MaxLineLength));
+                sources.Add(new AuthLogSource(new FileTail(path, saved.GetValueOrDefault(path)), _options.MaxLineLength));
             }
 
             _ready.TrySetResult();
@@ -95,6 +101,8 @@ public sealed class LogonCollector : ICollector
                 {
                     Poll(s, buffer, sink);
                 }
+
+                SaveState(state, sources);
             }
             while (await WaitAsync(timer, cancellationToken));
 
@@ -107,9 +115,12 @@ public sealed class LogonCollector : ICollector
                     auth.FlushPartial(line => PublishLine(sink, auth.Tail.Path, line));
                 }
             }
+
+            SaveState(state, sources);
         }
         catch (Exception ex)
         {
+            SaveState(state, sources);
             _ready.TrySetException(ex);
             throw;
         }
@@ -119,6 +130,29 @@ public sealed class LogonCollector : ICollector
             {
                 s.Tail.Dispose();
             }
+        }
+    }
+
+    private void SaveState(TailState? state, List<TailedSource> sources)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        try
+        {
+            state.Save(sources
+                .Where(s => s.Tail.Position is not null)
+                .Select(s => (s.Tail.Path, s.Tail.Position! with { Offset = s.Tail.Position!.Offset - s.Carried })));
+        }
+        catch (IOException)
+        {
+            Interlocked.Increment(ref _stateSaveFailures);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _stateSaveFailures);
         }
     }
 

@@ -12,6 +12,13 @@ public sealed record LogonCollectorOptions
     /// <summary>Syslog auth files (Debian's auth.log, Red Hat's secure); those absent are followed once they appear.</summary>
     public IReadOnlyList<string> AuthLogPaths { get; init; } = ["/var/log/auth.log", "/var/log/secure"];
 
+    /// <summary>
+    /// Where read positions are kept between runs (e.g. /var/lib/yamori-agent/logon.state). With it,
+    /// logons written while the agent was stopped are still reported after restart; without it,
+    /// every start begins at the files' ends.
+    /// </summary>
+    public string? StatePath { get; init; }
+
     /// <summary>How often the files are checked for new content, rotation and truncation.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -34,6 +41,19 @@ public sealed record LogonCollectorOptions
             {
                 throw new ArgumentException($"logon source '{p}' is not an absolute path");
             }
+        }
+
+        foreach (string p in AllPaths)
+        {
+            if (p.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("a logon source path contains a line break");
+            }
+        }
+
+        if (StatePath is not null && !Path.IsPathFullyQualified(StatePath))
+        {
+            throw new ArgumentException($"StatePath '{StatePath}' is not an absolute path");
         }
 
         if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromMinutes(5))

@@ -6,6 +6,9 @@ namespace Yamori.Agent.Linux.Logon;
 internal abstract class TailedSource(FileTail tail)
 {
     public FileTail Tail { get; } = tail;
+
+    /// <summary>Bytes read but not yet part of a complete record or line; a saved position excludes them.</summary>
+    public abstract int Carried { get; }
 }
 
 /// <summary>wtmp or btmp: fixed-size records, a partial one carried until the rest is written.</summary>
@@ -15,6 +18,8 @@ internal sealed class UtmpSource(FileTail tail, bool failures) : TailedSource(ta
     private int _filled;
 
     public bool Failures { get; } = failures;
+
+    public override int Carried => _filled;
 
     public void Feed(ReadOnlySpan<byte> data, Action<UtmpRecord> onRecord)
     {
@@ -46,6 +51,8 @@ internal sealed class AuthLogSource(FileTail tail, int maxLineLength) : TailedSo
     private readonly byte[] _line = new byte[maxLineLength];
     private int _length;
     private bool _cut;
+
+    public override int Carried => _length;
 
     public void Feed(ReadOnlySpan<byte> data, Action<string> onLine, Action onCut)
     {

@@ -107,6 +107,43 @@ public sealed class LogonFileTests : IDisposable
         Assert.Equal(2, collector.Rotations);
     }
 
+    [SkippableFact]
+    public async Task With_a_state_file_what_was_written_while_stopped_is_reported_after_restart()
+    {
+        Skip.IfNot(System.IO.File.Exists("/usr/bin/utmpdump"), "utmpdump (util-linux) is not installed");
+        string log = Path.Combine(_temp.FullName, "auth.log"), btmp = Path.Combine(_temp.FullName, "btmp"), state = Path.Combine(_temp.FullName, "logon.state");
+        await System.IO.File.WriteAllTextAsync(log, "Nov 26 08:00:00 host sshd[1]: Failed password for before from 10.0.0.1 port 1 ssh2\n");
+        await Undump(btmp, string.Empty);
+        LogonCollectorOptions options = new() { WtmpPath = null, BtmpPath = btmp, AuthLogPaths = [log], StatePath = state, PollInterval = TimeSpan.FromMilliseconds(100) };
+
+        var first = new CollectingSink();
+        var collector = new LogonCollector(options);
+        await using (new CollectorRun(collector, first))
+        {
+            await collector.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            await Append(log, "Nov 26 09:00:00 host sshd[2]: Failed password for during from 10.0.0.2 port 2 ssh2\n");
+            first.WaitFor(e => e.Field("User") == "during", "the line written while running");
+        }
+
+        // Stopped: a line, half a line and a failed login arrive.
+        await Append(log, "Nov 26 09:01:00 host sshd[3]: Failed password for stopped from 10.0.0.3 port 3 ssh2\nNov 26 09:02:00 host sshd[4]: Accepted password for ha");
+        await Undump(btmp, "[6] [00005] [    ] [offline ] [ssh:notty   ] [10.0.0.5            ] [10.0.0.5       ] [2026-11-26T09:03:00,000000+00:00]");
+
+        var second = new CollectingSink();
+        collector = new LogonCollector(options);
+        await using (new CollectorRun(collector, second))
+        {
+            await collector.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            second.WaitFor(e => e.Field("User") == "stopped", "the line written while stopped");
+            second.WaitFor(e => e.Field("User") == "offline", "the btmp record written while stopped");
+            await Append(log, "lf from 10.0.0.4 port 4 ssh2\n");
+            second.WaitFor(e => e.Field("User") == "half", "the line completed after restart");
+        }
+
+        Assert.DoesNotContain(second.Snapshot(), x => x.Event.Field("User") is "before" or "during");
+        Assert.Equal(3, second.Snapshot().Count);
+    }
+
     [Fact]
     public void Bad_options_are_refused_with_the_reason()
     {
