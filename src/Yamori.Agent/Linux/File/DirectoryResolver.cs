@@ -21,9 +21,6 @@ internal sealed class DirectoryResolver : IDisposable
 
     public DirectoryResolver() => _lookup = _paths.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    /// <summary>Handles that could not be turned into a path (directory already gone).</summary>
-    public long Unresolved { get; private set; }
-
     /// <summary>
     /// Remembers a file system by one of its directories (used as mount_fd), and the directory's
     /// own handle, so events for it resolve even after it is deleted.
@@ -81,7 +78,6 @@ internal sealed class DirectoryResolver : IDisposable
         long fsid = MemoryMarshal.Read<long>(fsidAndHandle);
         if (!_mountFds.TryGetValue(fsid, out SafeFd? mountFd))
         {
-            Unresolved++;
             return null;
         }
 
@@ -93,7 +89,6 @@ internal sealed class DirectoryResolver : IDisposable
 
         if (fd < 0)
         {
-            Unresolved++;
             return null;
         }
 
@@ -108,7 +103,6 @@ internal sealed class DirectoryResolver : IDisposable
 
         if (path is null)
         {
-            Unresolved++;
             return null;
         }
 

@@ -35,6 +35,7 @@ public sealed class RealAuthEnvironment : IDisposable
             return;
         }
 
+        StopLeftoversOfAbortedRuns();
         if (SyslogSocketState() == SocketState.Live)
         {
             Unavailable = "/dev/log is served by another syslog daemon, and where it writes auth messages is unknown";
@@ -182,6 +183,44 @@ public sealed class RealAuthEnvironment : IDisposable
         }
 
         p.Dispose();
+    }
+
+    /// <summary>
+    /// A test host that died without disposing this fixture leaves its rsyslogd and sshd running
+    /// (and /dev/log served); they are recognised by this fixture's own temporary directory in
+    /// their command line and stopped, so the next run is not skipped.
+    /// </summary>
+    private static void StopLeftoversOfAbortedRuns()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+            {
+                continue;
+            }
+
+            string cmdline;
+            try
+            {
+                cmdline = System.IO.File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if ((cmdline.StartsWith("/usr/sbin/rsyslogd ", StringComparison.Ordinal) || cmdline.StartsWith("/usr/sbin/sshd ", StringComparison.Ordinal) || cmdline.StartsWith("sshd: /usr/sbin/sshd ", StringComparison.Ordinal)) &&
+                cmdline.Contains("/tmp/yamori-auth-", StringComparison.Ordinal))
+            {
+                Run("/bin/kill", "-TERM", pid.ToString());
+            }
+        }
+
+        WaitFor(() => SyslogSocketState() != SocketState.Live);
     }
 
     private static SocketState SyslogSocketState()
