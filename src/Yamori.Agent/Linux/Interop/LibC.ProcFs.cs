@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace Yamori.Agent.Linux.Interop;
+
+/// <summary>
+/// Path-as-bytes file calls for /proc: the process collector reads several /proc files per exec
+/// and builds their NUL-terminated paths on the stack, which FileStream and File.ReadAllText
+/// cannot do without allocating.
+/// </summary>
+internal static partial class LibC
+{
+    internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
+    internal const int AT_FDCWD = -100;
+    internal const int AT_EMPTY_PATH = 0x1000;
+    internal const uint STATX_BASIC_STATS = 0x7ff;
+    internal const int ENOENT = 2;
+    internal const int ESRCH = 3;
+    internal const int SC_CLK_TCK = 2;
+
+    /// <summary>Size of <c>struct statx</c> (fixed across architectures, unlike <c>struct stat</c>).</summary>
+    internal const int StatxSize = 256;
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int open(byte* path, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static unsafe partial nint readlink(byte* path, byte* buffer, nint size);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static unsafe partial int statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial long sysconf(int name);
+}

@@ -1,0 +1,307 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yamori.Agent.Telemetry;
+
+namespace Yamori.Agent.Linux.Process;
+
+/// <summary>
+/// Process starts (and optionally exits) from the kernel's netlink process connector, with
+/// attributes read from /proc at once. Two stages: a dedicated receive thread that drains the
+/// socket and reads /proc before short-lived processes vanish, and a worker that hashes
+/// executables, resolves user names and publishes. Needs root (CAP_NET_ADMIN).
+/// </summary>
+public sealed partial class ProcessCollector : ICollector
+{
+    private readonly ProcessCollectorOptions _options;
+    private readonly ILogger _logger;
+    private readonly UserNames _users;
+    private readonly ExecutableHasher _hasher;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _overruns;
+    private long _dropped;
+    private long _published;
+    private long _shed;
+    private long _procGone;
+    private long _truncated;
+
+    public ProcessCollector(ProcessCollectorOptions? options = null, ILogger<ProcessCollector>? logger = null, UserNames? users = null)
+    {
+        _options = options ?? new ProcessCollectorOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _users = users ?? UserNames.System;
+        _hasher = new ExecutableHasher(_options.MaxHashBytes);
+    }
+
+    public string Name => "process";
+
+    /// <summary>Completes once the kernel subscription is in place (events from then on are seen); faults if it failed.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Times the kernel's socket buffer overflowed (ENOBUFS): an unknown number of events was lost each time.</summary>
+    public long Overruns => Interlocked.Read(ref _overruns);
+
+    /// <summary>Captured records dropped because the publishing queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Events the sink accepted.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Events the sink shed (it counted them too).</summary>
+    public long Shed => Interlocked.Read(ref _shed);
+
+    /// <summary>Execs whose /proc entry had gone before it could be read (published with the kernel's data only).</summary>
+    public long ProcGone => Interlocked.Read(ref _procGone);
+
+    /// <summary>Command lines cut at <see cref="ProcessCollectorOptions.MaxCommandLineBytes"/>.</summary>
+    public long TruncatedCommandLines => Interlocked.Read(ref _truncated);
+
+    /// <summary>Executables not hashed because of their size.</summary>
+    public long UnhashedLargeExecutables => _hasher.SkippedTooLarge;
+
+    public async Task RunAsync(ITelemetrySink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw Unavailable(new CollectorUnavailableException("the process connector exists on Linux only"));
+        }
+
+        ProcConnector connector;
+        try
+        {
+            connector = new ProcConnector(_options.ReceiveBufferBytes);
+        }
+        catch (CollectorUnavailableException ex)
+        {
+            throw Unavailable(new CollectorUnavailableException("cannot subscribe to the kernel process connector (needs root / CAP_NET_ADMIN): " + ex.Message, ex));
+        }
+
+        if (!connector.ReceiveBufferForced)
+        {
+            LogBufferNotForced(_logger, _options.ReceiveBufferBytes);
+        }
+
+        var queue = Channel.CreateBounded<ProcessRecord>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        using (connector)
+        {
+            var receiverDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var receiver = new Thread(() => ReceiveLoop(connector, queue.Writer, receiverDone, cancellationToken))
+            {
+                IsBackground = true,
+                Name = "yamori-proc-connector",
+                Priority = ThreadPriority.AboveNormal,
+            };
+            receiver.Start();
+            _started.TrySetResult();
+            try
+            {
+                await PublishLoopAsync(queue.Reader, sink).ConfigureAwait(false);
+            }
+            finally
+            {
+                await receiverDone.Task.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Exception Unavailable(CollectorUnavailableException ex)
+    {
+        _started.TrySetException(ex);
+        return ex;
+    }
+
+    private void ReceiveLoop(ProcConnector connector, ChannelWriter<ProcessRecord> queue, TaskCompletionSource done, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            // One buffer for the collector's life; proc connector datagrams are < 100 bytes, but a
+            // larger buffer costs nothing and tolerates future layouts.
+            byte[] buffer = new byte[8192];
+            var table = new ProcessTable();
+            var capture = new ProcessCapture(_options.MaxCommandLineBytes, _hasher);
+            var clock = new KernelClock();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int n = connector.Receive(buffer);
+                if (n < 0)
+                {
+                    long total = Interlocked.Increment(ref _overruns);
+                    LogOverrun(_logger, total);
+                    continue;
+                }
+
+                if (n >= ProcConnector.DataOffset)
+                {
+                    Handle(buffer.AsSpan(0, n), table, capture, clock, queue);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            queue.TryComplete(failure);
+            done.TrySetResult();
+        }
+    }
+
+    private void Handle(ReadOnlySpan<byte> message, ProcessTable table, ProcessCapture capture, KernelClock clock, ChannelWriter<ProcessRecord> queue)
+    {
+        ReadOnlySpan<byte> ev = message[ProcConnector.EventOffset..];
+        uint what = BinaryPrimitives.ReadUInt32LittleEndian(ev);
+        ReadOnlySpan<byte> data = message[ProcConnector.DataOffset..];
+        switch (what)
+        {
+            case ProcEventKind.Fork:
+            {
+                // parent_pid, parent_tgid, child_pid, child_tgid; a thread has child_pid != child_tgid.
+                int parentTgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+                int childPid = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
+                int childTgid = BinaryPrimitives.ReadInt32LittleEndian(data[12..]);
+                if (childPid == childTgid)
+                {
+                    table.OnFork(parentTgid, childTgid);
+                }
+
+                break;
+            }
+
+            case ProcEventKind.Exec:
+            {
+                int tgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+                var record = new ProcessRecord
+                {
+                    ProcessId = tgid,
+                    Timestamp = clock.ToWallClock(BinaryPrimitives.ReadUInt64LittleEndian(ev[8..])),
+                };
+                capture.Fill(record, table);
+                if (record.ProcGone)
+                {
+                    Interlocked.Increment(ref _procGone);
+                }
+
+                if (capture.LastCommandLineTruncated)
+                {
+                    Interlocked.Increment(ref _truncated);
+                }
+
+                Enqueue(queue, record);
+                break;
+            }
+
+            case ProcEventKind.Comm:
+            {
+                int pid = BinaryPrimitives.ReadInt32LittleEndian(data);
+                int tgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+                if (pid == tgid)
+                {
+                    ReadOnlySpan<byte> comm = data.Slice(8, 16);
+                    int end = comm.IndexOf((byte)0);
+                    table.OnComm(tgid, System.Text.Encoding.UTF8.GetString(end < 0 ? comm : comm[..end]));
+                }
+
+                break;
+            }
+
+            case ProcEventKind.Exit:
+            {
+                int pid = BinaryPrimitives.ReadInt32LittleEndian(data);
+                int tgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+                if (pid != tgid)
+                {
+                    break;
+                }
+
+                if (_options.EmitTerminations)
+                {
+                    table.TryGet(tgid, out string? image, out _, out string? comm);
+                    Enqueue(queue, new ProcessRecord
+                    {
+                        IsExit = true,
+                        ProcessId = tgid,
+                        ParentProcessId = BinaryPrimitives.ReadInt32LittleEndian(data[20..]),
+                        Image = image,
+                        Comm = comm,
+                        ExitCode = ExitStatus(BinaryPrimitives.ReadInt32LittleEndian(data[8..])),
+                        Timestamp = clock.ToWallClock(BinaryPrimitives.ReadUInt64LittleEndian(ev[8..])),
+                    });
+                }
+
+                table.OnExit(tgid);
+                break;
+            }
+
+            default:
+                break;
+        }
+    }
+
+    /// <summary>exit_code is a wait status; shells report death by signal N as 128 + N, and so do we.</summary>
+    private static int ExitStatus(int waitStatus) =>
+        (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f);
+
+    private void Enqueue(ChannelWriter<ProcessRecord> queue, ProcessRecord record)
+    {
+        if (!queue.TryWrite(record))
+        {
+            record.ExeToHash?.Dispose();
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private async Task PublishLoopAsync(ChannelReader<ProcessRecord> queue, ITelemetrySink sink)
+    {
+        // Reading to completion: the receive loop completes the queue on cancellation or failure,
+        // so everything captured before then is still published.
+        await foreach (ProcessRecord record in queue.ReadAllAsync().ConfigureAwait(false))
+        {
+            bool accepted = record.IsExit
+                ? sink.Publish(ProcessEvents.Termination(record), EventPriority.Low)
+                : sink.Publish(ProcessEvents.Creation(record, _hasher, _users), EventPriority.Normal);
+            Interlocked.Increment(ref accepted ? ref _published : ref _shed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Process connector overrun #{Total}: the kernel dropped exec events (socket buffer full)")]
+    private static partial void LogOverrun(ILogger logger, long total);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SO_RCVBUFFORCE refused; the process connector buffer is capped by net.core.rmem_max instead of {Bytes} bytes")]
+    private static partial void LogBufferNotForced(ILogger logger, int bytes);
+
+    /// <summary>
+    /// The connector stamps events with CLOCK_MONOTONIC nanoseconds; Stopwatch reads the same clock
+    /// on Linux, so wall time is the kernel stamp plus an offset refreshed every second (NTP steps).
+    /// </summary>
+    private sealed class KernelClock
+    {
+        private long _offsetNs;
+        private long _refreshedAt = long.MinValue;
+
+        public DateTimeOffset ToWallClock(ulong monotonicNs)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now - _refreshedAt > Stopwatch.Frequency)
+            {
+                long monoNs = (long)(now * (1_000_000_000.0 / Stopwatch.Frequency));
+                long wallNs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+                _offsetNs = wallNs - monoNs;
+                _refreshedAt = now;
+            }
+
+            long unixNs = (long)monotonicNs + _offsetNs;
+            return new DateTimeOffset(DateTime.UnixEpoch.Ticks + (unixNs / 100), TimeSpan.Zero);
+        }
+    }
+}
