@@ -37,6 +37,12 @@ public sealed partial class ProcessCollector : ICollector
 
     public string Name => "process";
 
+    /// <summary>
+    /// Test seam: runs on the receive thread after an exec event arrives and before /proc is read,
+    /// so a test can let the process exit first (the short-lived path) with real processes.
+    /// </summary>
+    internal Action<int>? BeforeCapture { get; set; }
+
     /// <summary>Completes once the kernel subscription is in place (events from then on are seen); faults if it failed.</summary>
     public Task Started => _started.Task;
 
@@ -186,6 +192,7 @@ public sealed partial class ProcessCollector : ICollector
                     ProcessId = tgid,
                     Timestamp = clock.ToWallClock(BinaryPrimitives.ReadUInt64LittleEndian(ev[8..])),
                 };
+                BeforeCapture?.Invoke(tgid);
                 capture.Fill(record, table);
                 if (record.ProcGone)
                 {
@@ -287,17 +294,19 @@ public sealed partial class ProcessCollector : ICollector
     private sealed class KernelClock
     {
         private long _offsetNs;
-        private long _refreshedAt = long.MinValue;
+        private long _refreshedAt;
+        private bool _initialized;
 
         public DateTimeOffset ToWallClock(ulong monotonicNs)
         {
             long now = Stopwatch.GetTimestamp();
-            if (now - _refreshedAt > Stopwatch.Frequency)
+            if (!_initialized || now - _refreshedAt > Stopwatch.Frequency)
             {
                 long monoNs = (long)(now * (1_000_000_000.0 / Stopwatch.Frequency));
                 long wallNs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
                 _offsetNs = wallNs - monoNs;
                 _refreshedAt = now;
+                _initialized = true;
             }
 
             long unixNs = (long)monotonicNs + _offsetNs;
