@@ -33,3 +33,16 @@ internal static partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial long sysconf(int name);
 }
+
+/// <summary>Scheduling of the process collector's receive thread.</summary>
+internal static partial class LibC
+{
+    internal const int PRIO_PROCESS = 0;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int gettid();
+
+    /// <summary>With PRIO_PROCESS and a thread id, Linux sets that one thread's nice value.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int setpriority(int which, uint who, int prio);
+}

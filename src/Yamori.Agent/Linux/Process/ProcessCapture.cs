@@ -20,12 +20,14 @@ internal sealed class ProcessCapture(int maxCommandLineBytes, ExecutableHasher h
         return n <= 0 ? null : _pool.Get(TrimDeleted(_path.AsSpan(0, n)));
     }
 
-    /// <summary>The arguments joined by spaces, as Sigma's linux rules expect; null if gone, "" for kernel threads.</summary>
+    /// <summary>The arguments joined by spaces, as Sigma's linux rules expect; null if gone or a zombie.</summary>
     public string? ReadCommandLine(int pid)
     {
         int n = ProcFs.ReadFile(pid, "cmdline"u8, _text.AsSpan(0, _maxCommandLine));
         LastCommandLineTruncated = n == _maxCommandLine;
-        if (n < 0)
+
+        // Empty: a zombie (its memory, and so its arguments, already released) or a kernel thread.
+        if (n <= 0)
         {
             return null;
         }

@@ -104,7 +104,6 @@ public sealed partial class ProcessCollector : ICollector
             {
                 IsBackground = true,
                 Name = "yamori-proc-connector",
-                Priority = ThreadPriority.AboveNormal,
             };
             receiver.Start();
             _started.TrySetResult();
@@ -133,6 +132,12 @@ public sealed partial class ProcessCollector : ICollector
             // One buffer for the collector's life; proc connector datagrams are < 100 bytes, but a
             // larger buffer costs nothing and tolerates future layouts.
             byte[] buffer = new byte[8192];
+            if (_options.ReceiveThreadNice is int nice
+                && Interop.LibC.setpriority(Interop.LibC.PRIO_PROCESS, (uint)Interop.LibC.gettid(), nice) != 0)
+            {
+                LogNiceRefused(_logger, nice, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            }
+
             var table = new ProcessTable();
             var capture = new ProcessCapture(_options.MaxCommandLineBytes, _hasher);
             var clock = new KernelClock();
@@ -283,6 +288,9 @@ public sealed partial class ProcessCollector : ICollector
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Process connector overrun #{Total}: the kernel dropped exec events (socket buffer full)")]
     private static partial void LogOverrun(ILogger logger, long total);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set the receive thread's nice value to {Nice} (errno {Errno}); short-lived processes may exit before /proc is read")]
+    private static partial void LogNiceRefused(ILogger logger, int nice, int errno);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SO_RCVBUFFORCE refused; the process connector buffer is capped by net.core.rmem_max instead of {Bytes} bytes")]
     private static partial void LogBufferNotForced(ILogger logger, int bytes);

@@ -18,6 +18,13 @@ public sealed record ProcessCollectorOptions
     /// <summary>Executables larger than this are not hashed (the event still goes out, without Hashes).</summary>
     public long MaxHashBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Nice value of the receive thread (-20…19; null leaves it alone). The thread must read /proc
+    /// within the lifetime of a short-lived process, so on a busy host it should win the CPU over
+    /// ordinary work; it sleeps in recv() otherwise, so a raised priority costs nothing when idle.
+    /// </summary>
+    public int? ReceiveThreadNice { get; init; } = -10;
+
     /// <summary>Also publish process exits (category process_termination, low priority).</summary>
     public bool EmitTerminations { get; init; }
 }
