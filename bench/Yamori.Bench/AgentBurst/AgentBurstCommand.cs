@@ -13,10 +13,11 @@ namespace Yamori.Bench.AgentBurst;
 internal static class AgentBurstCommand
 {
     public const string Usage = """
-          agent-burst [--count N] [--no-auditd] [--nice N|none]
+          agent-burst [--count N] [--no-auditd] [--priority rt|nice|none]
                      N short-lived execs (default 10000) in one burst, counted by the agent's process
                      collector (netlink proc connector) and, in the same run, by auditd with
-                     `-a exit,always -F arch=b64 -S execve` (needs root; apt-get install auditd)
+                     `-a exit,always -F arch=b64 -S execve` (needs root; apt-get install auditd);
+                     --priority: the collector's receive thread under SCHED_RR 1 (default), nice -10, or neither
         """;
 
     public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
@@ -32,17 +33,19 @@ internal static class AgentBurstCommand
         }
 
         Console.WriteLine(Machine.Describe());
+        Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
         string marker = "yamori-burst-" + Guid.NewGuid().ToString("N")[..10];
         using AuditdRun? auditd = withAuditd ? AuditdRun.Start() : null;
         long lostBefore = withAuditd ? AuditdRun.Lost() : 0;
 
-        // --nice N|none: the receive thread's nice value (default: the collector's default).
-        string niceArg = Args.String(args, "--nice", "default");
-        var options = niceArg switch
+        // --priority rt (the collector's default) | nice (nice -10 only) | none: the receive thread's scheduling.
+        string priority = Args.String(args, "--priority", "rt");
+        var options = priority switch
         {
-            "default" => new ProcessCollectorOptions(),
-            "none" => new ProcessCollectorOptions { ReceiveThreadNice = null },
-            _ => new ProcessCollectorOptions { ReceiveThreadNice = int.Parse(niceArg, CultureInfo.InvariantCulture) },
+            "rt" => new ProcessCollectorOptions(),
+            "nice" => new ProcessCollectorOptions { ReceiveThreadRealtimePriority = null },
+            "none" => new ProcessCollectorOptions { ReceiveThreadRealtimePriority = null, ReceiveThreadNice = null },
+            _ => throw new ArgumentException($"--priority must be rt, nice or none, not '{priority}'"),
         };
         var collector = new ProcessCollector(options);
         var sink = new CountingSink(marker);

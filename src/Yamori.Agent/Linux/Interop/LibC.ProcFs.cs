@@ -46,3 +46,12 @@ internal static partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int setpriority(int which, uint who, int prio);
 }
+
+/// <summary>Real-time scheduling for the receive thread (opt-in).</summary>
+internal static partial class LibC
+{
+    internal const int SCHED_RR = 2;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static unsafe partial int sched_setscheduler(int pid, int policy, int* param);
+}

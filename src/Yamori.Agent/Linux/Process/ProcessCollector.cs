@@ -132,11 +132,7 @@ public sealed partial class ProcessCollector : ICollector
             // One buffer for the collector's life; proc connector datagrams are < 100 bytes, but a
             // larger buffer costs nothing and tolerates future layouts.
             byte[] buffer = new byte[8192];
-            if (_options.ReceiveThreadNice is int nice
-                && Interop.LibC.setpriority(Interop.LibC.PRIO_PROCESS, (uint)Interop.LibC.gettid(), nice) != 0)
-            {
-                LogNiceRefused(_logger, nice, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-            }
+            SetReceiveThreadPriority();
 
             var table = new ProcessTable();
             var capture = new ProcessCapture(_options.MaxCommandLineBytes, _hasher);
@@ -165,6 +161,26 @@ public sealed partial class ProcessCollector : ICollector
         {
             queue.TryComplete(failure);
             done.TrySetResult();
+        }
+    }
+
+    private unsafe void SetReceiveThreadPriority()
+    {
+        int tid = Interop.LibC.gettid();
+        if (_options.ReceiveThreadRealtimePriority is int rt)
+        {
+            if (Interop.LibC.sched_setscheduler(tid, Interop.LibC.SCHED_RR, &rt) == 0)
+            {
+                return;
+            }
+
+            LogPriorityRefused(_logger, "SCHED_RR " + rt, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        }
+
+        if (_options.ReceiveThreadNice is int nice
+            && Interop.LibC.setpriority(Interop.LibC.PRIO_PROCESS, (uint)tid, nice) != 0)
+        {
+            LogPriorityRefused(_logger, "nice " + nice, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
         }
     }
 
@@ -289,8 +305,8 @@ public sealed partial class ProcessCollector : ICollector
     [LoggerMessage(Level = LogLevel.Warning, Message = "Process connector overrun #{Total}: the kernel dropped exec events (socket buffer full)")]
     private static partial void LogOverrun(ILogger logger, long total);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set the receive thread's nice value to {Nice} (errno {Errno}); short-lived processes may exit before /proc is read")]
-    private static partial void LogNiceRefused(ILogger logger, int nice, int errno);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set the receive thread's priority ({Priority}, errno {Errno}); short-lived processes may exit before /proc is read")]
+    private static partial void LogPriorityRefused(ILogger logger, string priority, int errno);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SO_RCVBUFFORCE refused; the process connector buffer is capped by net.core.rmem_max instead of {Bytes} bytes")]
     private static partial void LogBufferNotForced(ILogger logger, int bytes);
