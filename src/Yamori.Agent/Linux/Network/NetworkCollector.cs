@@ -55,7 +55,7 @@ public sealed partial class NetworkCollector : ICollector
         }
 
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _users = users ?? UserNames.System;
+        _users = users ?? UserNames.Shared;
     }
 
     public string Name => "network";

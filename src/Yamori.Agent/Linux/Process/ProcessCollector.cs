@@ -31,7 +31,7 @@ public sealed partial class ProcessCollector : ICollector
     {
         _options = options ?? new ProcessCollectorOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _users = users ?? UserNames.System;
+        _users = users ?? UserNames.Shared;
         _hasher = new ExecutableHasher(_options.MaxHashBytes);
     }
 

@@ -23,7 +23,7 @@ public static class ProcessSnapshot
     /// <summary>Every process visible in /proc at the time of the call, by pid; processes that exit mid-scan are left out.</summary>
     public static IReadOnlyList<ProcessInfo> List(UserNames? users = null)
     {
-        users ??= UserNames.System;
+        users ??= UserNames.Shared;
         var result = new List<ProcessInfo>();
         byte[] buffer = new byte[64 * 1024];
         long ticksPerSecond = Math.Max(1, LibC.sysconf(LibC.SC_CLK_TCK));

@@ -21,7 +21,7 @@ public sealed class UserNames
     }
 
     /// <summary>Shared instance over /etc/passwd.</summary>
-    public static UserNames System { get; } = new();
+    public static UserNames Shared { get; } = new();
 
     public string Lookup(uint uid)
     {
