@@ -80,6 +80,11 @@ internal sealed class ProcConnector : IDisposable
         }
     }
 
+    /// <summary>Whether a datagram's cn_msg id is {CN_IDX_PROC, CN_VAL_PROC}.</summary>
+    public static bool IsProcEvent(ReadOnlySpan<byte> message) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(message[NlmsgHeader..]) == CnIdxProc
+        && BinaryPrimitives.ReadUInt32LittleEndian(message[(NlmsgHeader + 4)..]) == CnValProc;
+
     public void Dispose()
     {
         if (!_fd.IsClosed)

@@ -160,7 +160,9 @@ public sealed partial class ProcessCollector : ICollector
                     continue;
                 }
 
-                if (n >= ProcConnector.DataOffset)
+                // Every proc_event is at least its header plus a 24-byte union member (exit, comm);
+                // anything shorter, or from another connector, is not ours.
+                if (n >= ProcConnector.DataOffset + 24 && ProcConnector.IsProcEvent(buffer))
                 {
                     Handle(buffer.AsSpan(0, n), table, capture, clock, queue);
                 }

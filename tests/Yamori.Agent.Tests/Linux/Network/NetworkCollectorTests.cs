@@ -152,6 +152,43 @@ public sealed class NetworkCollectorTests
     }
 
     [SkippableFact]
+    public async Task An_IPv6_connection_keeps_IPv6_addresses_and_an_IPv4_peer_on_a_dual_stack_socket_reads_as_IPv4()
+    {
+        Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
+        var (_, sink, run, stop) = await StartAsync();
+        using var listener = new TcpListener(IPAddress.IPv6Any, 0);
+        listener.Server.DualMode = true;
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        try
+        {
+            using var v6 = new TcpClient(AddressFamily.InterNetworkV6);
+            await v6.ConnectAsync(IPAddress.IPv6Loopback, port);
+            using TcpClient accepted6 = await listener.AcceptTcpClientAsync();
+            using var v4 = new TcpClient(AddressFamily.InterNetwork);
+            await v4.ConnectAsync(IPAddress.Loopback, port);
+            using TcpClient accepted4 = await listener.AcceptTcpClientAsync();
+            int v6Port = ((IPEndPoint)v6.Client.LocalEndPoint!).Port;
+            int v4Port = ((IPEndPoint)v4.Client.LocalEndPoint!).Port;
+
+            var (out6, _) = await sink.WaitForAsync(e => IsConnection(e, "tcp", port) && e.Get("Initiated") == "true" && e.Get("SourcePort") == Text(v6Port), Timeout, "the IPv6 connect");
+            Assert.Equal("::1", out6.Get("DestinationIp"));
+            Assert.Equal("true", out6.Get("DestinationIsIpv6"));
+
+            // The accept of the IPv4 client happened on an AF_INET6 socket (::ffff:127.0.0.1).
+            var (in4, _) = await sink.WaitForAsync(e => IsConnection(e, "tcp", port) && e.Get("Initiated") == "false" && e.Get("SourcePort") == Text(v4Port), Timeout, "the dual-stack accept");
+            Assert.Equal("127.0.0.1", in4.Get("SourceIp"));
+            Assert.Equal("false", in4.Get("SourceIsIpv6"));
+            Assert.Equal(Text(Environment.ProcessId), in4.Get("ProcessId"));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run;
+        }
+    }
+
+    [SkippableFact]
     public void The_connection_snapshot_lists_our_listening_socket_with_its_owner()
     {
         Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
