@@ -18,6 +18,9 @@ internal static class AgentBurstCommand
                      collector (netlink proc connector) and, in the same run, by auditd with
                      `-a exit,always -F arch=b64 -S execve` (needs root; apt-get install auditd);
                      --priority: the collector's receive thread under SCHED_RR 1 (default), nice -10, or neither
+          agent-burst --connections N [--rate R]
+                     instead: N loopback TCP connections (default 5000) at R/s (default 500) under the
+                     network collector: connects/accepts seen, attributed, the collector's own time
         """;
 
     public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
@@ -34,6 +37,11 @@ internal static class AgentBurstCommand
 
         Console.WriteLine(Machine.Describe());
         Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        if (args.Contains("--connections"))
+        {
+            return await ConnectionRun.RunAsync(Args.Int(args, "--connections", 5000), Args.Int(args, "--rate", 500));
+        }
+
         string marker = "yamori-burst-" + Guid.NewGuid().ToString("N")[..10];
         using AuditdRun? auditd = withAuditd ? AuditdRun.Start() : null;
         long lostBefore = withAuditd ? AuditdRun.Lost() : 0;

@@ -55,3 +55,19 @@ internal static partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static unsafe partial int sched_setscheduler(int pid, int policy, int* param);
 }
+
+/// <summary>Per-thread CPU time, for collectors' self-metrics.</summary>
+internal static partial class LibC
+{
+    private const int CLOCK_THREAD_CPUTIME_ID = 3;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    private static unsafe partial int clock_gettime(int clock, long* timespec);
+
+    /// <summary>CPU time the calling thread has used, in nanoseconds (0 if unavailable).</summary>
+    internal static unsafe long ThreadCpuNanoseconds()
+    {
+        long* ts = stackalloc long[2];
+        return clock_gettime(CLOCK_THREAD_CPUTIME_ID, ts) == 0 ? (ts[0] * 1_000_000_000L) + ts[1] : 0;
+    }
+}

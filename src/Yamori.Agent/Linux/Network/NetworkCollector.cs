@@ -45,6 +45,8 @@ public sealed partial class NetworkCollector : ICollector
     private long _shed;
     private long _unattributed;
     private long _pollFailures;
+    private long _pollCpuNs;
+    private long _ownerScans;
 
     public NetworkCollector(NetworkCollectorOptions? options = null, ILogger<NetworkCollector>? logger = null, UserNames? users = null)
     {
@@ -71,6 +73,12 @@ public sealed partial class NetworkCollector : ICollector
 
     /// <summary>Connections reported without a process (owner gone, TIME_WAIT remnant).</summary>
     public long Unattributed => Interlocked.Read(ref _unattributed);
+
+    /// <summary>CPU time spent dumping, diffing, resolving owners and publishing: the collector's own cost.</summary>
+    public TimeSpan CpuTimeInPolls => TimeSpan.FromTicks(Interlocked.Read(ref _pollCpuNs) / 100);
+
+    /// <summary>Full /proc/*/fd scans made to find the owners of new sockets.</summary>
+    public long OwnerScans => Interlocked.Read(ref _ownerScans);
 
     /// <summary>Dumps that failed (logged); the next poll tries again.</summary>
     public long PollFailures => Interlocked.Read(ref _pollFailures);
@@ -132,6 +140,9 @@ public sealed partial class NetworkCollector : ICollector
 
     private void Poll(SockDiag diag, ConnectionTracker tracker, SocketOwners owners, ITelemetrySink sink, bool baseline)
     {
+        // Thread CPU time, not wall time: a poll runs synchronously on one thread, and on a busy
+        // host wall time would count other threads' turns on the CPU.
+        long start = Interop.LibC.ThreadCpuNanoseconds();
         IReadOnlyList<NewConnection> fresh = tracker.Poll(diag, owners, baseline);
         Interlocked.Increment(ref _polls);
         foreach (NewConnection c in fresh)
@@ -139,6 +150,9 @@ public sealed partial class NetworkCollector : ICollector
             bool accepted = sink.Publish(ToEvent(c, owners), EventPriority.Low);
             Interlocked.Increment(ref accepted ? ref _published : ref _shed);
         }
+
+        Interlocked.Exchange(ref _ownerScans, owners.Scans);
+        Interlocked.Add(ref _pollCpuNs, Interop.LibC.ThreadCpuNanoseconds() - start);
     }
 
     private FlatEvent ToEvent(in NewConnection c, SocketOwners owners)
