@@ -56,7 +56,7 @@ internal static class ConnectionRun
         await run;
         Console.WriteLine($"connections: {count} in {elapsed.TotalSeconds:F1} s ({count / elapsed.TotalSeconds:F0}/s), poll interval 250 ms");
         Console.WriteLine($"network collector: {sink.Initiated} connects and {sink.Accepted} accepts seen, {sink.Attributed} with a process; " +
-            $"{collector.Polls} polls, {collector.OwnerScans} /proc scans, CPU in polls {collector.CpuTimeInPolls.TotalSeconds:F2} s " +
+            $"{collector.Polls} polls, {collector.OwnerScans} full and {collector.TargetedOwnerScans} targeted /proc scans, CPU in polls {collector.CpuTimeInPolls.TotalSeconds:F2} s " +
             $"({100 * collector.CpuTimeInPolls.TotalSeconds / elapsed.TotalSeconds:F1} % of one core)");
         return 0;
     }

@@ -27,7 +27,7 @@ public static class ConnectionSnapshot
             ConnectionTracker.DumpAll(diag, sockets);
         }
 
-        var owners = new SocketOwners();
+        var owners = new SocketOwners(TimeSpan.Zero);
         owners.Refresh();
         var result = new List<ConnectionInfo>(sockets.Count);
         foreach (SocketEntry s in sockets)

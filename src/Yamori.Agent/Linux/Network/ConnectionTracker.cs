@@ -15,6 +15,7 @@ internal sealed class ConnectionTracker
     private readonly List<SocketEntry> _sockets = [];
     private readonly List<SocketEntry> _listeners = [];
     private readonly List<NewConnection> _fresh = [];
+    private readonly List<uint> _inodes = [];
     private HashSet<ulong> _knownTcp = [];
     private HashSet<ulong> _nextTcp = [];
     private HashSet<(ulong, UInt128, ushort)> _knownUdp = [];
@@ -96,24 +97,28 @@ internal sealed class ConnectionTracker
 
     private void ResolveOwners(SocketOwners owners)
     {
-        bool refreshed = false;
+        _inodes.Clear();
+        foreach (NewConnection c in _fresh)
+        {
+            if (c.OwnerInode != 0)
+            {
+                _inodes.Add(c.OwnerInode);
+            }
+        }
+
+        if (_inodes.Count == 0)
+        {
+            return;
+        }
+
+        owners.Resolve(_inodes);
         for (int i = 0; i < _fresh.Count; i++)
         {
             NewConnection c = _fresh[i];
-            if (c.OwnerInode == 0)
+            if (c.OwnerInode != 0 && owners.TryGetOwner(c.OwnerInode, out int pid))
             {
-                continue;
+                _fresh[i] = c with { ProcessId = pid };
             }
-
-            if (!owners.TryGetOwner(c.OwnerInode, out int pid) && !refreshed)
-            {
-                // One /proc scan per poll at most, however many sockets are new.
-                owners.Refresh();
-                refreshed = true;
-                _ = owners.TryGetOwner(c.OwnerInode, out pid);
-            }
-
-            _fresh[i] = c with { ProcessId = pid };
         }
     }
 
