@@ -9,15 +9,27 @@ internal readonly record struct NewConnection(SocketEntry Socket, bool Initiated
 /// is new per (cookie, destination), so a socket re-connected elsewhere counts again. Direction:
 /// a TCP socket whose local port has a listener is accepted, otherwise initiated (as <c>ss</c> and
 /// Sysmon for Linux decide). Reused lists and sets: a poll with nothing new allocates nothing.
+/// <para>
+/// TIME_WAIT remnants (60 s each, tens of thousands on a busy server) are dumped only every
+/// <c>timeWaitEvery</c>-th poll: they exist to reveal connections that ended between two polls,
+/// and their 60 s lifetime leaves ample time. A socket that was seen alive and has since left the
+/// live dump is remembered until the next TIME_WAIT poll, so its remnant is not reported again.
+/// </para>
 /// </summary>
-internal sealed class ConnectionTracker
+internal sealed class ConnectionTracker(int timeWaitEvery = 4)
 {
+    private const uint AllButTimeWait = SockDiag.AllStates & ~(1u << TcpState.TimeWait);
+
     private readonly List<SocketEntry> _sockets = [];
     private readonly List<SocketEntry> _listeners = [];
     private readonly List<NewConnection> _fresh = [];
     private readonly List<uint> _inodes = [];
     private HashSet<ulong> _knownTcp = [];
     private HashSet<ulong> _nextTcp = [];
+    private HashSet<ulong> _knownTimeWait = [];
+    private HashSet<ulong> _nextTimeWait = [];
+    private readonly HashSet<ulong> _departed = [];
+    private long _polls;
     private HashSet<(ulong, UInt128, ushort)> _knownUdp = [];
     private HashSet<(ulong, UInt128, ushort)> _nextUdp = [];
 
@@ -33,7 +45,8 @@ internal sealed class ConnectionTracker
         _sockets.Clear();
         _listeners.Clear();
         _fresh.Clear();
-        DumpAll(diag, _sockets);
+        bool withTimeWait = baseline || (++_polls % Math.Max(1, timeWaitEvery)) == 0;
+        DumpAll(diag, _sockets, withTimeWait ? SockDiag.AllStates : AllButTimeWait);
 
         foreach (SocketEntry s in _sockets)
         {
@@ -54,8 +67,16 @@ internal sealed class ConnectionTracker
                     continue;
                 }
 
-                _nextTcp.Add(s.Cookie);
-                isNew = !_knownTcp.Contains(s.Cookie);
+                if (s.State == TcpState.TimeWait)
+                {
+                    _nextTimeWait.Add(s.Cookie);
+                    isNew = !_knownTimeWait.Contains(s.Cookie) && !_departed.Contains(s.Cookie) && !_knownTcp.Contains(s.Cookie);
+                }
+                else
+                {
+                    _nextTcp.Add(s.Cookie);
+                    isNew = !_knownTcp.Contains(s.Cookie);
+                }
             }
             else
             {
@@ -78,6 +99,23 @@ internal sealed class ConnectionTracker
             }
         }
 
+        if (withTimeWait)
+        {
+            (_knownTimeWait, _nextTimeWait) = (_nextTimeWait, _knownTimeWait);
+            _nextTimeWait.Clear();
+            _departed.Clear();
+        }
+        else
+        {
+            foreach (ulong cookie in _knownTcp)
+            {
+                if (!_nextTcp.Contains(cookie))
+                {
+                    _departed.Add(cookie);
+                }
+            }
+        }
+
         (_knownTcp, _nextTcp) = (_nextTcp, _knownTcp);
         _nextTcp.Clear();
         (_knownUdp, _nextUdp) = (_nextUdp, _knownUdp);
@@ -86,11 +124,11 @@ internal sealed class ConnectionTracker
         return _fresh;
     }
 
-    /// <summary>All IPv4 and IPv6 TCP and UDP sockets, in every state.</summary>
-    internal static void DumpAll(SockDiag diag, List<SocketEntry> into)
+    /// <summary>All IPv4 and IPv6 TCP sockets in <paramref name="tcpStates"/> and all UDP sockets.</summary>
+    internal static void DumpAll(SockDiag diag, List<SocketEntry> into, uint tcpStates = SockDiag.AllStates)
     {
-        diag.Dump(SockDiag.AfInet, SockDiag.IpProtoTcp, SockDiag.AllStates, into);
-        diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoTcp, SockDiag.AllStates, into);
+        diag.Dump(SockDiag.AfInet, SockDiag.IpProtoTcp, tcpStates, into);
+        diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoTcp, tcpStates, into);
         diag.Dump(SockDiag.AfInet, SockDiag.IpProtoUdp, SockDiag.AllStates, into);
         diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoUdp, SockDiag.AllStates, into);
     }
