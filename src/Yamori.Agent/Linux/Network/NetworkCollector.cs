@@ -30,13 +30,16 @@ public sealed record NetworkCollectorOptions
 /// <para>
 /// What polling can miss, and the choice made: a connection that opens and fully closes between
 /// two dumps leaves no socket to see. TCP softens this: the side that closes first keeps a
-/// TIME_WAIT entry for 60 s, which the dump includes, so most short TCP connections are still
-/// reported, but without a process (a TIME_WAIT remnant has no owner). A UDP socket used with
-/// sendto() and never connect()ed has no destination in the socket table at all; only connected
-/// UDP flows (which includes glibc's DNS lookups) are reported. A process that exits within the
-/// interval leaves its socket without an owner in /proc, and the event has no Image. The
-/// alternative, a kernel hook per connect (eBPF, audit of connect()), would see everything but needs
-/// eBPF tooling or floods audit; dumps cost little at a steady rate and need only CAP_NET_ADMIN.
+/// TIME_WAIT entry for 60 s (dumped every fourth poll), so a short connection is still reported
+/// from that side, without a process (a remnant has no owner) unless it was accepted on a
+/// listener we can attribute. Measured with agent-burst --connections 5000 at 500/s on loopback,
+/// where the server closes first: ~98 % of the accepts and ~10 % of the connects were seen. A UDP
+/// socket used with sendto() and never connect()ed has no destination in the socket table at all;
+/// only connected UDP flows (which includes glibc's DNS lookups) are reported. A process that exits
+/// within the interval leaves its socket without an owner in /proc, and the event has no Image.
+/// The alternative, a kernel hook per connect (eBPF, or an audit rule on connect()), would see
+/// everything but needs eBPF tooling or floods the audit log; dumps need no kernel extension and
+/// cost ~2-3 % of a core at 500 new connections/s, little at ordinary rates.
 /// </para>
 /// </summary>
 public sealed partial class NetworkCollector : ICollector
