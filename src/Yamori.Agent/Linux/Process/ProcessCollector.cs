@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -90,10 +89,10 @@ public sealed partial class ProcessCollector : ICollector
             LogBufferNotForced(_logger, _options.ReceiveBufferBytes);
         }
 
-        // Two dedicated threads and a blocking queue rather than a Channel drained on the thread
+        // Two dedicated threads and a non-spinning queue rather than a Channel drained on the thread
         // pool: at a thousand execs a second the pool's workers spun in sched_yield between items
         // and cost more CPU than the collector's own work (measured with perf under agent-burst).
-        using var queue = new BlockingCollection<ProcessRecord>(new ConcurrentQueue<ProcessRecord>(), _options.QueueCapacity);
+        using var queue = new RecordQueue(_options.QueueCapacity);
         using (connector)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -138,7 +137,7 @@ public sealed partial class ProcessCollector : ICollector
         return ex;
     }
 
-    private Exception? ReceiveLoop(ProcConnector connector, BlockingCollection<ProcessRecord> queue, CancellationToken cancellationToken)
+    private Exception? ReceiveLoop(ProcConnector connector, RecordQueue queue, CancellationToken cancellationToken)
     {
         try
         {
@@ -200,7 +199,7 @@ public sealed partial class ProcessCollector : ICollector
         }
     }
 
-    private void Handle(ReadOnlySpan<byte> message, ProcessTable table, ProcessCapture capture, KernelClock clock, BlockingCollection<ProcessRecord> queue)
+    private void Handle(ReadOnlySpan<byte> message, ProcessTable table, ProcessCapture capture, KernelClock clock, RecordQueue queue)
     {
         ReadOnlySpan<byte> ev = message[ProcConnector.EventOffset..];
         uint what = BinaryPrimitives.ReadUInt32LittleEndian(ev);
@@ -296,7 +295,7 @@ public sealed partial class ProcessCollector : ICollector
     private static int ExitStatus(int waitStatus) =>
         (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f);
 
-    private void Enqueue(BlockingCollection<ProcessRecord> queue, ProcessRecord record)
+    private void Enqueue(RecordQueue queue, ProcessRecord record)
     {
         if (!queue.TryAdd(record))
         {
@@ -305,13 +304,13 @@ public sealed partial class ProcessCollector : ICollector
         }
     }
 
-    private void PublishLoop(BlockingCollection<ProcessRecord> queue, ITelemetrySink sink, TaskCompletionSource done)
+    private void PublishLoop(RecordQueue queue, ITelemetrySink sink, TaskCompletionSource done)
     {
         try
         {
             // To completion: the receive loop completes the queue on cancellation or failure, so
             // everything captured before then is still published.
-            foreach (ProcessRecord record in queue.GetConsumingEnumerable())
+            foreach (ProcessRecord record in queue.Consume())
             {
                 bool accepted = record.IsExit
                     ? sink.Publish(ProcessEvents.Termination(record), EventPriority.Low)
