@@ -33,9 +33,6 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     private HashSet<(ulong, UInt128, ushort)> _knownUdp = [];
     private HashSet<(ulong, UInt128, ushort)> _nextUdp = [];
 
-    /// <summary>Sockets of the last dump (for live queries reusing one dump).</summary>
-    public IReadOnlyList<SocketEntry> Sockets => _sockets;
-
     /// <summary>
     /// Dumps the socket table and returns the connections not present in the previous dump, with
     /// owners resolved. With <paramref name="baseline"/> it only records what exists.

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Yamori.Agent.Linux.Network;
 
@@ -45,8 +44,6 @@ internal static class SocketText
         protocol == SockDiag.IpProtoUdp
             ? state == 1 ? "ESTABLISHED" : "UNCONN"
             : state < TcpStates.Length ? TcpStates[state] : state.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    public static AddressFamily Family(byte family) => family == SockDiag.AfInet ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
 
     // IPAddress(long) takes the address in network byte order as stored in memory.
     private static long NetworkOrder(uint hostOrderBigEndianValue) =>
