@@ -23,6 +23,7 @@ internal static class Program
                      the match path under BenchmarkDotNet with [MemoryDiagnoser] (default: --filter *)
         {ScanVsLibevtx.ScanVsLibevtxCommand.Usage}
         {CloudLoad.CloudLoadCommand.Usage}
+        {AgentBurst.AgentBurstCommand.Usage}
         SigmaHQ data: YAMORI_SIGMAHQ, else ../shared/data/sigmahq above the current directory.
         """;
 
@@ -42,6 +43,8 @@ internal static class Program
                 return Probe.Run(rest);
             case "cloud-load":
                 return CloudLoad.CloudLoadCommand.Run(rest);
+            case "agent-burst":
+                return AgentBurst.AgentBurstCommand.Run(rest);
             case "scan-vs-libevtx":
                 return ScanVsLibevtx.ScanVsLibevtxCommand.Run(rest);
             default:

@@ -1,0 +1,220 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Telemetry;
+using Yamori.Sigma.Events;
+
+namespace Yamori.Agent.Linux.Network;
+
+/// <summary>Settings of <see cref="NetworkCollector"/>.</summary>
+public sealed record NetworkCollectorOptions
+{
+    /// <summary>Time between socket-table dumps; shorter catches shorter connections at more CPU.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Minimum time between full /proc scans for socket owners (~16 ms each on a small VM). Sockets
+    /// the recently active processes do not hold, seen sooner after the last scan, are reported
+    /// without a process; almost always they were closed between the dump and the scan anyway.
+    /// </summary>
+    public TimeSpan MinFullScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Report the connections that already exist when the collector starts (default: only new ones).</summary>
+    public bool ReportExistingAtStart { get; init; }
+}
+
+/// <summary>
+/// TCP connects and accepts and UDP flows to new destinations, with the owning process, by diffing
+/// sock_diag dumps of the kernel's socket table taken every <see cref="NetworkCollectorOptions.PollInterval"/>.
+/// <para>
+/// What polling can miss, and the choice made: a connection that opens and fully closes between
+/// two dumps leaves no socket to see. TCP softens this: the side that closes first keeps a
+/// TIME_WAIT entry for 60 s (dumped every fourth poll), so a short connection is still reported
+/// from that side, without a process (a remnant has no owner) unless it was accepted on a
+/// listener we can attribute. Measured with agent-burst --connections 5000 at 500/s on loopback,
+/// where the server closes first: ~98 % of the accepts and ~10 % of the connects were seen. A UDP
+/// socket used with sendto() and never connect()ed has no destination in the socket table at all;
+/// only connected UDP flows (which includes glibc's DNS lookups) are reported. A process that exits
+/// within the interval leaves its socket without an owner in /proc, and the event has no Image.
+/// The alternative, a kernel hook per connect (eBPF, or an audit rule on connect()), would see
+/// everything but needs eBPF tooling or floods the audit log; dumps need no kernel extension and
+/// cost ~2-3 % of a core at 500 new connections/s, little at ordinary rates.
+/// </para>
+/// </summary>
+public sealed partial class NetworkCollector : ICollector
+{
+    private static readonly LogSourceHint Source = new("linux", "network_connection", null);
+
+    private readonly NetworkCollectorOptions _options;
+    private readonly ILogger _logger;
+    private readonly UserNames _users;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _polls;
+    private long _published;
+    private long _shed;
+    private long _unattributed;
+    private long _pollFailures;
+    private long _pollCpuNs;
+    private long _ownerScans;
+    private long _targetedScans;
+
+    public NetworkCollector(NetworkCollectorOptions? options = null, ILogger<NetworkCollector>? logger = null, UserNames? users = null)
+    {
+        _options = options ?? new NetworkCollectorOptions();
+        if (_options.PollInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.PollInterval, "PollInterval must be positive");
+        }
+
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _users = users ?? UserNames.Shared;
+    }
+
+    public string Name => "network";
+
+    /// <summary>Completes after the first dump (the baseline): connections from then on are reported.</summary>
+    public Task Started => _started.Task;
+
+    public long Polls => Interlocked.Read(ref _polls);
+
+    public long Published => Interlocked.Read(ref _published);
+
+    public long Shed => Interlocked.Read(ref _shed);
+
+    /// <summary>Connections reported without a process (owner gone, TIME_WAIT remnant).</summary>
+    public long Unattributed => Interlocked.Read(ref _unattributed);
+
+    /// <summary>CPU time spent dumping, diffing, resolving owners and publishing: the collector's own cost.</summary>
+    public TimeSpan CpuTimeInPolls => TimeSpan.FromTicks(Interlocked.Read(ref _pollCpuNs) / 100);
+
+    /// <summary>Full /proc/*/fd scans made to find the owners of new sockets.</summary>
+    public long OwnerScans => Interlocked.Read(ref _ownerScans);
+
+    /// <summary>Scans of only the processes that owned recent new sockets (cheap; tried before a full scan).</summary>
+    public long TargetedOwnerScans => Interlocked.Read(ref _targetedScans);
+
+    /// <summary>Dumps that failed (logged); the next poll tries again.</summary>
+    public long PollFailures => Interlocked.Read(ref _pollFailures);
+
+    public async Task RunAsync(ITelemetrySink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw Unavailable(new CollectorUnavailableException("sock_diag exists on Linux only"));
+        }
+
+        SockDiag diag;
+        try
+        {
+            diag = new SockDiag();
+        }
+        catch (CollectorUnavailableException ex)
+        {
+            throw Unavailable(new CollectorUnavailableException("cannot open NETLINK_SOCK_DIAG: " + ex.Message, ex));
+        }
+
+        using (diag)
+        {
+            var tracker = new ConnectionTracker();
+            var owners = new SocketOwners(_options.MinFullScanInterval);
+            try
+            {
+                Poll(diag, tracker, owners, sink, baseline: !_options.ReportExistingAtStart);
+            }
+            catch (Exception ex) when (ex is CollectorUnavailableException or InvalidDataException)
+            {
+                throw Unavailable(new CollectorUnavailableException("sock_diag dump failed: " + ex.Message, ex));
+            }
+
+            _started.TrySetResult();
+            using var timer = new PeriodicTimer(_options.PollInterval);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        Poll(diag, tracker, owners, sink, baseline: false);
+                    }
+                    catch (Exception ex) when (ex is CollectorUnavailableException or InvalidDataException)
+                    {
+                        Interlocked.Increment(ref _pollFailures);
+                        LogPollFailed(_logger, ex);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped.
+            }
+        }
+    }
+
+    private void Poll(SockDiag diag, ConnectionTracker tracker, SocketOwners owners, ITelemetrySink sink, bool baseline)
+    {
+        // Thread CPU time, not wall time: a poll runs synchronously on one thread, and on a busy
+        // host wall time would count other threads' turns on the CPU.
+        long start = Interop.LibC.ThreadCpuNanoseconds();
+        IReadOnlyList<NewConnection> fresh = tracker.Poll(diag, owners, baseline);
+        Interlocked.Increment(ref _polls);
+        foreach (NewConnection c in fresh)
+        {
+            bool accepted = sink.Publish(ToEvent(c, owners), EventPriority.Low);
+            Interlocked.Increment(ref accepted ? ref _published : ref _shed);
+        }
+
+        Interlocked.Exchange(ref _ownerScans, owners.Scans);
+        Interlocked.Exchange(ref _targetedScans, owners.TargetedScans);
+        Interlocked.Add(ref _pollCpuNs, Interop.LibC.ThreadCpuNanoseconds() - start);
+    }
+
+    private FlatEvent ToEvent(in NewConnection c, SocketOwners owners)
+    {
+        SocketEntry s = c.Socket;
+        var e = new FlatEvent { Source = Source, Timestamp = DateTimeOffset.UtcNow };
+        if (c.ProcessId > 0)
+        {
+            e.Set("ProcessId", c.ProcessId.ToString(CultureInfo.InvariantCulture));
+            if (owners.ImageOf(c.ProcessId) is { } image)
+            {
+                e.Set("Image", image);
+            }
+
+            e.Set("User", _users.Lookup(s.Uid));
+        }
+        else
+        {
+            Interlocked.Increment(ref _unattributed);
+        }
+
+        e.Set("Protocol", SocketText.Protocol(s.Protocol));
+        e.Set("Initiated", c.Initiated ? "true" : "false");
+
+        // Source is the side that initiated, as in Sysmon: for an accepted connection the remote
+        // peer is the source and our listening port the destination port.
+        (UInt128 srcAddr, ushort srcPort, UInt128 dstAddr, ushort dstPort) = c.Initiated
+            ? (s.LocalAddress, s.LocalPort, s.RemoteAddress, s.RemotePort)
+            : (s.RemoteAddress, s.RemotePort, s.LocalAddress, s.LocalPort);
+        e.Set("SourceIp", SocketText.Address(s.Family, srcAddr).ToString());
+        e.Set("SourceIsIpv6", SocketText.IsIpv6(s.Family, srcAddr) ? "true" : "false");
+        e.Set("SourcePort", srcPort.ToString(CultureInfo.InvariantCulture));
+        e.Set("DestinationIp", SocketText.Address(s.Family, dstAddr).ToString());
+        e.Set("DestinationIsIpv6", SocketText.IsIpv6(s.Family, dstAddr) ? "true" : "false");
+        e.Set("DestinationPort", dstPort.ToString(CultureInfo.InvariantCulture));
+
+        // DestinationHostname is left out: no reverse lookup on the event path (a DNS query per
+        // connection would cost more than the event and leak what the host talks to).
+        return e;
+    }
+
+    private Exception Unavailable(CollectorUnavailableException ex)
+    {
+        _started.TrySetException(ex);
+        return ex;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sock_diag poll failed; retrying at the next interval")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+}
