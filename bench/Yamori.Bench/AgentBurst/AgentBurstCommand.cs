@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 

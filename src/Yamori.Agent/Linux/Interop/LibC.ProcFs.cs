@@ -9,8 +9,6 @@ namespace Yamori.Agent.Linux.Interop;
 /// </summary>
 internal static partial class LibC
 {
-    internal const int O_RDONLY = 0;
-    internal const int O_CLOEXEC = 0x80000;
     internal const int AT_FDCWD = -100;
     internal const int AT_EMPTY_PATH = 0x1000;
     internal const uint STATX_BASIC_STATS = 0x7ff;

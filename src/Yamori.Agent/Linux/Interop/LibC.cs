@@ -20,6 +20,9 @@ internal static partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static unsafe partial nint write(int fd, byte* buffer, nint count);
 
+    internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
+
     internal const int EINTR = 4;
     internal const int EAGAIN = 11;
     internal const int ENOBUFS = 105;

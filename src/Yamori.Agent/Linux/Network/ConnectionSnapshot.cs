@@ -1,4 +1,4 @@
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 
 namespace Yamori.Agent.Linux.Network;
 

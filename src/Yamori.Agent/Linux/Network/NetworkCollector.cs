@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 
 namespace Yamori.Agent.Linux.Network;
 

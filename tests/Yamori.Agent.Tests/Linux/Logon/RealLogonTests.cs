@@ -1,5 +1,5 @@
 using Yamori.Agent.Linux.Logon;
-using Yamori.Agent.Tests.Linux.File;
+using Yamori.Agent.Tests.Linux.Files;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Events;
 

@@ -3,10 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using Yamori.Agent.Linux.Network;
 using Yamori.Agent.Telemetry;
+using Yamori.Agent.Tests.Linux.Processes;
 using Yamori.Sigma.Events;
 using SysProcess = System.Diagnostics.Process;
 
-namespace Yamori.Agent.Tests.Linux;
+namespace Yamori.Agent.Tests.Linux.Network;
 
 /// <summary>The network collector against the real kernel socket table, with loopback sockets.</summary>
 public sealed class NetworkCollectorTests

@@ -1,6 +1,6 @@
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// One process start (or exit) as captured by the receive loop, handed to the publishing worker.

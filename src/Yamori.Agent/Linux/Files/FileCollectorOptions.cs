@@ -1,4 +1,4 @@
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 /// <summary>A directory whose entries the file collector watches; with <see cref="Recursive"/>, its whole subtree.</summary>
 public sealed record WatchedDirectory(string Path, bool Recursive = false);

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// Reads /proc/&lt;pid&gt;/… into caller buffers with stack-built paths: the exec path reads four

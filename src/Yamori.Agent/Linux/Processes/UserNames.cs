@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// uid → user name from /etc/passwd, cached. The file is parsed again only when a uid is missing

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// What the receive loop knows about live processes, from fork/exec/comm events: parent pid,

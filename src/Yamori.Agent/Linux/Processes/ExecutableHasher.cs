@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// SHA-256 of executables in Sysmon's "SHA256=&lt;HEX&gt;" form, cached by (device, inode, mtime,

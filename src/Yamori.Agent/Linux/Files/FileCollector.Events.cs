@@ -6,7 +6,7 @@ using Yamori.Agent.Linux.Interop;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 public sealed partial class FileCollector
 {

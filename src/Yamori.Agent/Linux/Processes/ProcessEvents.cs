@@ -1,7 +1,7 @@
 using System.Globalization;
 using Yamori.Sigma.Events;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>Maps captured processes to SigmaHQ's linux process_creation / process_termination fields.</summary>
 internal static class ProcessEvents

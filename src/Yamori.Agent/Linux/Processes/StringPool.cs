@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// Turns UTF-8 bytes into a string, returning the same instance for repeated values (image paths,

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Yamori.Agent.Linux.File;
+using Yamori.Agent.Linux.Files;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 
-namespace Yamori.Agent.Tests.Linux.File;
+namespace Yamori.Agent.Tests.Linux.Files;
 
 /// <summary>Real fanotify on this kernel: real processes change real files in temporary directories.</summary>
 public sealed class FileCollectorTests : IDisposable

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SysProcess = System.Diagnostics.Process;
 
-namespace Yamori.Agent.Tests.Linux;
+namespace Yamori.Agent.Tests.Linux.Processes;
 
 internal static class LinuxTestSupport
 {
@@ -40,7 +40,7 @@ internal static class LinuxTestSupport
     public static string Marker() => "yamori-" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Starts the collector and waits for its kernel subscription.</summary>
-    public static async Task<(Task Run, CancellationTokenSource Stop)> StartAsync(Yamori.Agent.Linux.Process.ProcessCollector collector, RecordingSink sink)
+    public static async Task<(Task Run, CancellationTokenSource Stop)> StartAsync(Yamori.Agent.Linux.Processes.ProcessCollector collector, RecordingSink sink)
     {
         var stop = new CancellationTokenSource();
         Task run = Task.Run(() => collector.RunAsync(sink, stop.Token));

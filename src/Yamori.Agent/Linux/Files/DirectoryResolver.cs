@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 /// <summary>
 /// Turns the directory file handles fanotify reports into paths: open_by_handle_at against a

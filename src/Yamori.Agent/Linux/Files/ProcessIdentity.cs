@@ -1,7 +1,7 @@
 using System.Text;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 /// <summary>
 /// Who acted: the executable and user of a pid, read from /proc at once (the process may exit

@@ -1,4 +1,4 @@
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>Settings of <see cref="ProcessCollector"/>; the defaults suit a workstation or server.</summary>
 public sealed record ProcessCollectorOptions

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 
-namespace Yamori.Agent.Tests.Linux;
+namespace Yamori.Agent.Tests.Linux.Processes;
 
 /// <summary>A sink that keeps every event, so tests can wait for the ones they caused.</summary>
 internal sealed class RecordingSink : ITelemetrySink

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 using SysProcess = System.Diagnostics.Process;
 
-namespace Yamori.Agent.Tests.Linux;
+namespace Yamori.Agent.Tests.Linux.Processes;
 
 /// <summary>The process collector against the real kernel: real processes, real /proc.</summary>
 public sealed class ProcessCollectorTests

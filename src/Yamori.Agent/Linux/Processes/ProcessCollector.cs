@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yamori.Agent.Telemetry;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// Process starts (and optionally exits) from the kernel's netlink process connector, with

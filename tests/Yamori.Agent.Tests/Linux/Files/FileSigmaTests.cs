@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Yamori.Agent.Linux.File;
+using Yamori.Agent.Linux.Files;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Events;
 using Yamori.Sigma.Loading;
 using Yamori.Sigma.Rules;
 using Yamori.Tests;
 
-namespace Yamori.Agent.Tests.Linux.File;
+namespace Yamori.Agent.Tests.Linux.Files;
 
 /// <summary>Unchanged SigmaHQ linux rules fire on events the file collector produced from real actions.</summary>
 public sealed class FileSigmaTests : IDisposable

@@ -1,6 +1,6 @@
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// Reads a just-exec'd process's attributes from /proc, most perishable first (exe, cmdline),

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// Single-producer, single-consumer hand-off from the receive thread to the publish thread,

@@ -1,9 +1,9 @@
 using System.Text;
-using Yamori.Agent.Linux.File;
+using Yamori.Agent.Linux.Files;
 using Yamori.Agent.Telemetry;
 using Yamori.Sigma.Events;
 
-namespace Yamori.Agent.Tests.Linux.File;
+namespace Yamori.Agent.Tests.Linux.Files;
 
 public sealed class FileOverflowAndUnitTests : IDisposable
 {

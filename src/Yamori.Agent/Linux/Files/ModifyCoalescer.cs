@@ -1,4 +1,4 @@
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 /// <summary>
 /// Folds repeated modifications of one file by one process into one pending entry that is

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Yamori.Agent.Linux.Interop;
 using Yamori.Agent.Telemetry;
 
-namespace Yamori.Agent.Linux.File;
+namespace Yamori.Agent.Linux.Files;
 
 /// <summary>
 /// File events (create, modify, delete, rename) in configured directories, with the acting

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>One running process, for the "process list" live query.</summary>
 /// <param name="Image">Executable path; null for kernel threads and processes we may not inspect.</param>

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Yamori.Agent.Linux.Interop;
 
-namespace Yamori.Agent.Linux.Process;
+namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
 /// The kernel's netlink process connector (NETLINK_CONNECTOR, CN_IDX_PROC): the kernel multicasts

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Yamori.Agent.Linux.Process;
+using Yamori.Agent.Linux.Processes;
 using Yamori.Sigma.Engine;
 using Yamori.Sigma.Events;
 using Yamori.Sigma.Loading;
@@ -7,7 +7,7 @@ using Yamori.Sigma.Rules;
 using Yamori.Tests;
 using SysProcess = System.Diagnostics.Process;
 
-namespace Yamori.Agent.Tests.Linux;
+namespace Yamori.Agent.Tests.Linux.Processes;
 
 /// <summary>Events from real processes meet SigmaHQ's own linux rules; a kernel buffer overflow is counted.</summary>
 public sealed class ProcessSigmaAndOverrunTests
