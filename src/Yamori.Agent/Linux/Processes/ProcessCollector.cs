@@ -48,6 +48,9 @@ public sealed partial class ProcessCollector : ICollector
     /// <summary>Times the kernel's socket buffer overflowed (ENOBUFS): an unknown number of events was lost each time.</summary>
     public long Overruns => Interlocked.Read(ref _overruns);
 
+    /// <summary>Images of recent execs by pid (the file collector's fallback for processes already gone).</summary>
+    public RecentImages Recent { get; } = new();
+
     /// <summary>Captured records dropped because the publishing queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -312,6 +315,11 @@ public sealed partial class ProcessCollector : ICollector
             // everything captured before then is still published.
             foreach (ProcessRecord record in queue.Consume())
             {
+                if (!record.IsExit && record.Image is { } image)
+                {
+                    Recent.Remember(record.ProcessId, image);
+                }
+
                 bool accepted = record.IsExit
                     ? sink.Publish(ProcessEvents.Termination(record), EventPriority.Low)
                     : sink.Publish(ProcessEvents.Creation(record, _hasher, _users), EventPriority.Normal);
