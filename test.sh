@@ -14,6 +14,11 @@ command -v evtxexport >/dev/null 2>&1 || need_pkgs+=(libevtx-utils)
 # The agent's isolation tests drive nftables inside network namespaces (ip netns).
 command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+# The agent's logon tests fail real su, sudo and ssh logins and read what rsyslogd, sshd and login write.
+[ -x /usr/sbin/rsyslogd ] || need_pkgs+=(rsyslog)
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+command -v sshpass >/dev/null 2>&1 || need_pkgs+=(sshpass)
+command -v sudo >/dev/null 2>&1 || need_pkgs+=(sudo)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"

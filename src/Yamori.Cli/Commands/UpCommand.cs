@@ -92,7 +92,7 @@ internal static class UpCommand
         if (demo.Count > 0)
         {
             stdout.WriteLine("  The tokens above are shown only now. Enroll an agent with:");
-            stdout.WriteLine($"    yamori-agent enroll --server {listeners.ApiUri} --token <token>");
+            stdout.WriteLine($"    yamori-agent enroll --server {listeners.ApiUri} --token <token> --ca-sha256 {ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
         }
     }
 
