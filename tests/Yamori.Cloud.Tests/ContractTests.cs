@@ -113,11 +113,16 @@ public sealed class ContractTests
     [Fact]
     public void Service_is_bidirectional_streaming()
     {
-        Google.Protobuf.Reflection.MethodDescriptor connect = Assert.Single(AgentChannelReflection.Descriptor.Services).Methods.Single();
-
-        Assert.Equal("Connect", connect.Name);
+        IList<Google.Protobuf.Reflection.MethodDescriptor> methods = Assert.Single(AgentChannelReflection.Descriptor.Services).Methods;
+        Google.Protobuf.Reflection.MethodDescriptor connect = methods.Single(m => m.Name == "Connect");
         Assert.True(connect.IsClientStreaming);
         Assert.True(connect.IsServerStreaming);
+
+        // Collected files go up on their own call, so one large file never stalls the telemetry stream.
+        Google.Protobuf.Reflection.MethodDescriptor upload = methods.Single(m => m.Name == "UploadFile");
+        Assert.True(upload.IsClientStreaming);
+        Assert.False(upload.IsServerStreaming);
+        Assert.Equal(2, methods.Count);
         Assert.Equal("/yamori.agent.v1.AgentChannel/Connect", AgentChannel.Descriptor.FullName.Insert(0, "/") + "/Connect");
     }
 }
