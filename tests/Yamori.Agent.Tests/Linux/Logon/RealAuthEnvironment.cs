@@ -265,3 +265,13 @@ public sealed class RealAuthEnvironment : IDisposable
         Stale,
     }
 }
+
+/// <summary>
+/// One rsyslogd on /dev/log at a time: every test class that fails real logins shares this
+/// collection (and so never runs in parallel with another that would start a second daemon).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RealAuthCollection : ICollectionFixture<RealAuthEnvironment>
+{
+    public const string Name = "real-auth";
+}

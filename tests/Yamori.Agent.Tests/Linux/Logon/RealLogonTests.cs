@@ -6,7 +6,8 @@ using Yamori.Sigma.Events;
 namespace Yamori.Agent.Tests.Linux.Logon;
 
 /// <summary>Real su, sudo, sshd and useradd, logging through a real rsyslogd and the system's wtmp/btmp.</summary>
-public sealed class RealLogonTests(RealAuthEnvironment env) : IClassFixture<RealAuthEnvironment>
+[Collection(RealAuthCollection.Name)]
+public sealed class RealLogonTests(RealAuthEnvironment env)
 {
     private const string PrivilegedUserRule = "0ac15ec3-d24f-4246-aa2a-3077bb1cf90e";
 
