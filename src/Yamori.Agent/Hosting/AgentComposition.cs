@@ -66,7 +66,7 @@ internal static partial class AgentComposition
             new ReleaseHandler(isolation),
             new KillHandler(),
             new CollectHandler(new GrpcFileUploader(runtime.Uplink), new CollectOptions { StagingDirectory = Path.Combine(state, "collect") }),
-            new QueryHandler(new ProcProcessLister(), new ProcNetConnectionLister()),
+            new QueryHandler(new ProcProcessLister(), new SocketConnectionLister()),
         ];
         var dispatcher = new CommandDispatcher(handlers, ReplayJournal.Open(Path.Combine(state, "commands.journal")), TimeProvider.System, loggers.CreateLogger<CommandDispatcher>());
         return dispatcher.DispatchAsync;

@@ -5,10 +5,10 @@ namespace Yamori.Agent.Response;
 public sealed record ProcessRow(int Pid, int ParentPid, string? Image, string? CommandLine, uint? Uid, string? User, ulong StartTimeTicks);
 
 /// <summary>One open socket, as a live query reports it.</summary>
-/// <param name="Protocol">"tcp", "tcp6", "udp" or "udp6".</param>
-/// <param name="State">The TCP state ("ESTABLISHED", "LISTEN", …); "UNCONN"/"CONNECTED" for UDP.</param>
+/// <param name="Protocol">"tcp" or "udp".</param>
+/// <param name="State">The TCP state ("ESTABLISHED", "LISTEN", …); "UNCONN"/"ESTABLISHED" for UDP.</param>
 /// <param name="Pid">The owning process, when one holds the socket open (null when none could be found).</param>
-public sealed record ConnectionRow(string Protocol, string LocalAddress, int LocalPort, string RemoteAddress, int RemotePort, string State, uint Uid, ulong Inode, int? Pid);
+public sealed record ConnectionRow(string Protocol, string LocalAddress, int LocalPort, string RemoteAddress, int RemotePort, string State, int? Pid, string? Image);
 
 /// <summary>The processes running now; <see cref="QueryHandler"/>'s "processes".</summary>
 public interface IProcessLister
@@ -20,4 +20,17 @@ public interface IProcessLister
 public interface IConnectionLister
 {
     IEnumerable<ConnectionRow> List();
+}
+
+/// <summary>The socket table from the network collector's sock_diag dump (IPv4 and IPv6), with owners.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class SocketConnectionLister : IConnectionLister
+{
+    public IEnumerable<ConnectionRow> List()
+    {
+        foreach (Linux.Network.ConnectionInfo c in Linux.Network.ConnectionSnapshot.List())
+        {
+            yield return new ConnectionRow(c.Protocol, c.LocalAddress, c.LocalPort, c.RemoteAddress, c.RemotePort, c.State, c.ProcessId, c.Image);
+        }
+    }
 }

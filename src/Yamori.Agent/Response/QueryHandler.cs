@@ -116,8 +116,6 @@ public sealed class QueryHandler : ICommandHandler
         w.WriteString("remote_address", c.RemoteAddress);
         w.WriteNumber("remote_port", c.RemotePort);
         w.WriteString("state", c.State);
-        w.WriteNumber("uid", c.Uid);
-        w.WriteNumber("inode", c.Inode);
         if (c.Pid is { } pid)
         {
             w.WriteNumber("pid", pid);
@@ -126,6 +124,8 @@ public sealed class QueryHandler : ICommandHandler
         {
             w.WriteNull("pid");
         }
+
+        w.WriteString("image", c.Image);
 
         w.WriteEndObject();
     }

@@ -16,7 +16,7 @@ public sealed class QueryHandlerTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "Linux only");
 
-        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new ProcNetConnectionLister()), "processes");
+        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new SocketConnectionLister()), "processes");
 
         Assert.Equal(CommandStatus.Succeeded, outcome.Status);
         List<JsonElement> rows = Lines(outcome.Output!);
@@ -38,13 +38,14 @@ public sealed class QueryHandlerTests
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
 
-        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new ProcNetConnectionLister()), "connections");
+        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new SocketConnectionLister()), "connections");
 
         Assert.Equal(CommandStatus.Succeeded, outcome.Status);
         List<JsonElement> rows = Lines(outcome.Output!);
         JsonElement listening = Assert.Single(rows, r => r.GetProperty("local_port").GetInt32() == port && r.GetProperty("state").GetString() == "LISTEN");
         Assert.Equal("127.0.0.1", listening.GetProperty("local_address").GetString());
         Assert.Equal(Environment.ProcessId, listening.GetProperty("pid").GetInt32());
+        Assert.Equal(Environment.ProcessPath, listening.GetProperty("image").GetString());
         Assert.Contains(rows, r => r.GetProperty("remote_port").GetInt32() == port
             && r.GetProperty("state").GetString() == "ESTABLISHED"
             && r.GetProperty("pid").GetInt32() == Environment.ProcessId);
@@ -55,7 +56,7 @@ public sealed class QueryHandlerTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "Linux only");
 
-        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new ProcNetConnectionLister(), maxOutputBytes: 600), "processes");
+        CommandOutcome outcome = await Query(new QueryHandler(new ProcProcessLister(), new SocketConnectionLister(), maxOutputBytes: 600), "processes");
 
         Assert.Equal(CommandStatus.Succeeded, outcome.Status);
         Assert.True(outcome.Output!.Length <= 600);
@@ -69,7 +70,7 @@ public sealed class QueryHandlerTests
     [InlineData("users", "argument 'name' must be 'processes' or 'connections'")]
     public async Task Unknown_or_missing_query_names_are_rejected(string? name, string expected)
     {
-        var handler = new QueryHandler(new ProcProcessLister(), new ProcNetConnectionLister());
+        var handler = new QueryHandler(new ProcProcessLister(), new SocketConnectionLister());
         var args = name is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["name"] = name };
 
         CommandOutcome outcome = await handler.ExecuteAsync(new CommandRequest("q", CommandKind.Query, args), CancellationToken.None);
