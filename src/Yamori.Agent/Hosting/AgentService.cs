@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Yamori.Agent.Hosting;
 
 /// <summary>The agent under the generic host: systemd notify and journal logging come from <c>AddSystemd</c>.</summary>
-internal sealed class AgentService(AgentOptions options, ILoggerFactory loggers, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed partial class AgentService(AgentOptions options, ILoggerFactory loggers, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,7 +15,7 @@ internal sealed class AgentService(AgentOptions options, ILoggerFactory loggers,
         }
         catch (Exception e) when (e is Enrollment.AgentIdentityException or AgentConfigException or IOException)
         {
-            loggers.CreateLogger("Yamori.Agent").LogCritical("The agent cannot start: {Reason}", e.Message);
+            LogCannotStart(loggers.CreateLogger("Yamori.Agent"), e.Message);
             Environment.ExitCode = 1;
             lifetime.StopApplication();
             return;
@@ -26,4 +26,7 @@ internal sealed class AgentService(AgentOptions options, ILoggerFactory loggers,
             await runtime.RunAsync(stoppingToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The agent cannot start: {Reason}")]
+    private static partial void LogCannotStart(ILogger logger, string reason);
 }

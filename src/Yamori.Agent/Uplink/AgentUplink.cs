@@ -92,8 +92,10 @@ public sealed partial class AgentUplink : IDisposable
                 // Stopping: the cancelled call surfaces as RpcException(Cancelled) or OperationCanceledException.
                 return;
             }
-            catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            catch (Exception e)
             {
+                // Whatever ended this connection (the network, the cloud, a spool error), the agent
+                // keeps trying: an uplink that stops silently would strand the spool.
                 LogDisconnected(_logger, e.GetType().Name, e.Message);
             }
             finally
