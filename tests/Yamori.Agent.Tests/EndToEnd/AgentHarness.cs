@@ -61,8 +61,11 @@ internal sealed class AgentHarness : IDisposable
         return new AgentHarness(options, identity);
     }
 
-    public AgentRuntime Open(IReadOnlyList<ICollector>? collectors = null, Func<AgentRuntime, Func<Command, CancellationToken, Task<CommandResult>>?>? commands = null) =>
-        AgentRuntime.Open(Options, o => new SegmentSpool(o), collectors ?? [], commands ?? (_ => null), Loggers);
+    public AgentRuntime Open(
+        IReadOnlyList<ICollector>? collectors = null,
+        Func<AgentRuntime, Func<Command, CancellationToken, Task<CommandResult>>?>? commands = null,
+        Func<SpoolOptions, ISpool>? spool = null) =>
+        AgentRuntime.Open(Options, spool ?? (o => new SegmentSpool(o)), collectors ?? [], commands ?? (_ => null), Loggers);
 
     /// <summary>Every event the cloud stored for this device (all pages).</summary>
     public async Task<List<StoredEvent>> StoredEventsAsync(CloudFixture cloud)
