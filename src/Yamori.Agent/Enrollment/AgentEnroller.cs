@@ -17,6 +17,7 @@ public static class AgentEnroller
     public static async Task<IdentityInfo> EnrollAsync(Uri server, string token, string caSha256, string identityDirectory, string? hostname = null, CancellationToken cancellationToken = default)
     {
         string pinned = NormalizeFingerprint(caSha256);
+        RequireHttps(server, "--server");
         if (AgentIdentity.Exists(identityDirectory))
         {
             throw new AgentIdentityException($"already enrolled ({identityDirectory}); run `yamori-agent uninstall --purge` or remove that directory to enroll again");
@@ -43,6 +44,12 @@ public static class AgentEnroller
 
         EnrollResponseBody issued = await response.Content.ReadFromJsonAsync(AgentJsonContext.Default.EnrollResponseBody, cancellationToken)
             ?? throw new AgentIdentityException("the cloud answered enrollment with an empty body");
+        if (!Uri.TryCreate(issued.AgentEndpoint, UriKind.Absolute, out Uri? agentEndpoint))
+        {
+            throw new AgentIdentityException($"the cloud named an invalid agent endpoint '{issued.AgentEndpoint}'");
+        }
+
+        RequireHttps(agentEndpoint, "the agent endpoint");
         var info = new IdentityInfo(issued.TenantId, issued.DeviceId, server.ToString(), issued.AgentEndpoint, actual, DateTimeOffset.UtcNow);
         AgentIdentity.Save(identityDirectory, key, issued.CertificateChainPem, issued.CaCertificatePem, info);
         return info;
@@ -78,6 +85,15 @@ public static class AgentEnroller
             : throw new AgentIdentityException("--ca-sha256 must be the 64 hex digits printed with the enrollment token");
     }
 
+    /// <summary>The pin protects nothing over plain HTTP: the token would travel in clear text.</summary>
+    internal static void RequireHttps(Uri uri, string what)
+    {
+        if (uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new AgentIdentityException($"{what} must be an https:// address, not {uri.Scheme}://");
+        }
+    }
+
     private static async Task<string> FetchCaAsync(Uri server, CancellationToken cancellationToken)
     {
         // Nothing can be trusted yet: the CA is checked against the pinned fingerprint afterwards,
@@ -97,7 +113,7 @@ public static class AgentEnroller
 
     private static HttpClient TrustingOnly(Uri server, X509Certificate2 ca) => new(Handler(ca), disposeHandler: true) { BaseAddress = server };
 
-    private static bool ChainsTo(X509Certificate? presented, X509Certificate2 root)
+    internal static bool ChainsTo(X509Certificate? presented, X509Certificate2 root)
     {
         if (presented is null)
         {
@@ -108,6 +124,11 @@ public static class AgentEnroller
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(root);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+
+        // Device certificates chain to the same root (clientAuth only): without this, any enrolled
+        // host's key could pose as the cloud to the other agents.
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
         using var leaf = new X509Certificate2(presented);
         return chain.Build(leaf);
     }

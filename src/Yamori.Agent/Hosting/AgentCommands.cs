@@ -13,7 +13,7 @@ internal static class AgentCommands
     private const string Usage = """
         yamori-agent — Yamori endpoint agent
 
-          enroll --server URL --token TOKEN --ca-sha256 HASH [--data DIR] [--hostname NAME]
+          enroll --server URL (--token TOKEN | --token-file FILE) --ca-sha256 HASH [--data DIR] [--hostname NAME]
                  enroll this host (the token and CA fingerprint come from the town's admin)
           run [--data DIR] [--collectors process,network,file,logon|none]
                  run the agent (what the systemd unit starts)
@@ -68,7 +68,8 @@ internal static class AgentCommands
     private static async Task<int> EnrollAsync(CommandLine cl)
     {
         string server = cl.Require("server");
-        string token = cl.Require("token");
+        // --token-file keeps the secret out of /proc/<pid>/cmdline and shell history.
+        string token = cl.Get("token-file") is { } tokenFile ? File.ReadAllText(tokenFile).Trim() : cl.Require("token");
         string caSha = cl.Require("ca-sha256");
         AgentOptions options = Options(cl);
         IdentityInfo info = await AgentEnroller.EnrollAsync(new Uri(server.EndsWith('/') ? server : server + "/"), token, caSha, options.IdentityDirectory, cl.Get("hostname"));

@@ -65,7 +65,7 @@ internal static partial class AgentComposition
             new IsolateHandler(isolation),
             new ReleaseHandler(isolation),
             new KillHandler(),
-            new CollectHandler(new GrpcFileUploader(runtime.Uplink), new CollectOptions { StagingDirectory = Path.Combine(state, "collect") }),
+            new CollectHandler(new GrpcFileUploader(runtime.Uplink), new CollectOptions { StagingDirectory = Path.Combine(state, "collect"), ProtectedDirectories = [runtime.Options.DataDirectory] }),
             new QueryHandler(new ProcProcessLister(), new SocketConnectionLister()),
         ];
         var dispatcher = new CommandDispatcher(handlers, ReplayJournal.Open(Path.Combine(state, "commands.journal")), TimeProvider.System, loggers.CreateLogger<CommandDispatcher>());
@@ -120,7 +120,8 @@ internal static partial class AgentComposition
 
             if (Wanted("logon"))
             {
-                list.Add((new LogonCollector(new LogonCollectorOptions { StatePath = Path.Combine(options.StateDirectory, "logon-tail.json") }), null));
+                var logon = new LogonCollector(new LogonCollectorOptions { StatePath = Path.Combine(options.StateDirectory, "logon-tail.json") });
+                list.Add((logon, () => logon.DroppedPartialRecords));
             }
         }
         else if (OperatingSystem.IsWindows() && Wanted("windows-eventlog"))

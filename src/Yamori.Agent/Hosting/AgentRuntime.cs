@@ -209,9 +209,16 @@ public sealed partial class AgentRuntime : IAsyncDisposable
                     long before = _overrunsReported.GetValueOrDefault(name);
                     if (now > before)
                     {
-                        Spool.CountDropped("collector_overrun", (ulong)(now - before));
-                        _overrunsReported[name] = now;
-                        LogOverrun(_logger, name, now - before);
+                        try
+                        {
+                            Spool.CountDropped("collector_overrun", (ulong)(now - before));
+                            _overrunsReported[name] = now;
+                            LogOverrun(_logger, name, now - before);
+                        }
+                        catch (IOException)
+                        {
+                            // Not durable yet: tried again at the next tick, so no loss goes uncounted.
+                        }
                     }
                 }
             }

@@ -45,7 +45,7 @@ public sealed class TelemetryPipeline : ITelemetrySink
     {
         if (_governor?.ShouldShed(priority) == true)
         {
-            _spool.CountDropped("governor_shed", 1);
+            CountDropped("governor_shed");
             return false;
         }
 
@@ -67,7 +67,7 @@ public sealed class TelemetryPipeline : ITelemetrySink
         if (size > _maxEventBytes)
         {
             // The cloud would reject the whole batch: lose this one event, visibly, instead.
-            _spool.CountDropped("too_large", 1);
+            CountDropped("too_large");
             return false;
         }
 
@@ -81,7 +81,7 @@ public sealed class TelemetryPipeline : ITelemetrySink
         catch (IOException)
         {
             // A full or failing disk: the event is lost, counted, and the collector keeps running.
-            _spool.CountDropped("spool_error", 1);
+            CountDropped("spool_error");
             return false;
         }
         finally
@@ -97,5 +97,18 @@ public sealed class TelemetryPipeline : ITelemetrySink
         }
 
         return true;
+    }
+
+    private void CountDropped(string reason)
+    {
+        try
+        {
+            _spool.CountDropped(reason, 1);
+        }
+        catch (IOException)
+        {
+            // The counter could not be made durable (failing disk); it is kept in memory and saved
+            // with the spool's next successful write. A collector must never see this.
+        }
     }
 }

@@ -20,6 +20,12 @@ public sealed record CollectOptions
     /// changes meanwhile.
     /// </summary>
     public required string StagingDirectory { get; init; }
+
+    /// <summary>
+    /// Directories never collected: the agent's own data (its device key would let whoever holds it
+    /// act as this device).
+    /// </summary>
+    public IReadOnlyList<string> ProtectedDirectories { get; init; } = [];
 }
 
 /// <summary>
@@ -63,9 +69,18 @@ public sealed class CollectHandler : ICommandHandler
 
         // Lexical normalisation equals the kernel's walk here because the open refuses every symlink.
         string path = Path.GetFullPath(rawPath);
-        if (IsUnder(path, "/proc") || IsUnder(path, "/sys"))
+        if (IsUnder(path, "/proc") || IsUnder(path, "/sys") || IsUnder(path, "/dev"))
         {
-            return CommandOutcome.Rejected($"'{path}' is under /proc or /sys (kernel pseudo-files); not collected");
+            // Opening some devices acts on the hardware (a watchdog arms, a tape rewinds), before any type check.
+            return CommandOutcome.Rejected($"'{path}' is under /proc, /sys or /dev (kernel pseudo-files and devices); not collected");
+        }
+
+        foreach (string protectedDirectory in _options.ProtectedDirectories)
+        {
+            if (IsUnder(path, protectedDirectory.TrimEnd('/')))
+            {
+                return CommandOutcome.Rejected($"'{path}' is in the agent's own data directory (identity, spool); not collected");
+            }
         }
 
         long cap = maxArg is { } m && m > 0 ? Math.Min(m, _options.MaxBytes) : _options.MaxBytes;

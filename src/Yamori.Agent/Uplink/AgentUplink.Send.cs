@@ -45,7 +45,10 @@ public sealed partial class AgentUplink
             }
 
             int maxEvents = Math.Min(_options.BatchMaxEvents, session.MaxBatchEvents);
-            int maxBytes = Math.Min(_options.BatchMaxBytes, session.MaxBatchBytes);
+
+            // The spool counts payload bytes; the cloud counts the encoded batch, which adds up to
+            // 4 bytes of framing per event and the sequence field.
+            int maxBytes = (int)Math.Min(_options.BatchMaxBytes, Math.Max(1024L, session.MaxBatchBytes - (4L * maxEvents) - 16));
             SpooledBatch? next = _spool.TakeBatch(maxEvents, maxBytes);
             if (next is not null)
             {

@@ -33,6 +33,8 @@ public sealed partial class AgentUplink : IDisposable
     private readonly GrpcChannel _channel;
     private readonly AgentChannel.AgentChannelClient _client;
     private readonly Func<IReadOnlyDictionary<string, ulong>>? _externalDrops;
+    private CancellationToken _runToken;
+    private volatile UplinkSession? _current;
 
     public AgentUplink(
         AgentIdentity identity,
@@ -79,6 +81,7 @@ public sealed partial class AgentUplink : IDisposable
     /// <summary>Runs until cancelled, reconnecting as needed.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _runToken = cancellationToken;
         var backoff = new Backoff(_options.ReconnectMin, _options.ReconnectMax);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -162,6 +165,7 @@ public sealed partial class AgentUplink : IDisposable
         // The cloud speaks first: its watermark (what it already holds) and its limits.
         await ReadGreetingAsync(call.ResponseStream, session, connection.Token);
         Connected = true;
+        _current = session;
         LogConnected(_logger, _identity.Info.AgentEndpoint, Acknowledged, _spool.Stats.LastAssignedSequence);
 
         Task reader = ReadAsync(call.ResponseStream, session, connection.Token);
@@ -194,7 +198,15 @@ public sealed partial class AgentUplink : IDisposable
                 throw new IOException("the cloud closed the stream before acknowledging the connection");
             }
 
-            Handle(responses.Current, session);
+            CloudMessage message = responses.Current;
+            if (message.BodyCase == CloudMessage.BodyOneofCase.Command)
+            {
+                // A command may overtake the watermark: carry it out now, not at the next reconnect.
+                _ = RunCommandAsync(message.Command, session);
+                continue;
+            }
+
+            Handle(message, session);
         }
     }
 
@@ -205,7 +217,7 @@ public sealed partial class AgentUplink : IDisposable
             CloudMessage message = responses.Current;
             if (message.BodyCase == CloudMessage.BodyOneofCase.Command)
             {
-                _ = RunCommandAsync(message.Command, session, cancellationToken);
+                _ = RunCommandAsync(message.Command, session);
                 continue;
             }
 
@@ -221,7 +233,7 @@ public sealed partial class AgentUplink : IDisposable
         {
             case CloudMessage.BodyOneofCase.Ack:
                 ulong sequence = message.Ack.Sequence;
-                if (!session.GreetingComplete && sequence > _spool.Stats.LastAssignedSequence)
+                if (session.AwaitingWatermark && sequence > _spool.Stats.LastAssignedSequence)
                 {
                     // The cloud holds more than this spool ever numbered (spool lost or reset):
                     // continue after it, or every new batch would be taken for a re-send and
@@ -251,8 +263,13 @@ public sealed partial class AgentUplink : IDisposable
         }
     }
 
-    private async Task RunCommandAsync(Command command, UplinkSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs under the agent's lifetime, not the connection's: a stream hiccup must not abort an
+    /// isolation or an upload halfway. The result goes to the stream open when it is ready.
+    /// </summary>
+    private async Task RunCommandAsync(Command command, UplinkSession startedOn)
     {
+        CancellationToken cancellationToken = _runToken;
         CommandResult result;
         if (_commands is null)
         {
@@ -272,6 +289,7 @@ public sealed partial class AgentUplink : IDisposable
 
         result.FinishedAt ??= Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         LogCommand(_logger, command.Id, command.Kind.ToString(), result.Status.ToString());
+        UplinkSession session = _current ?? startedOn;
         try
         {
             await session.WriteAsync(new AgentMessage { CommandResult = result }, cancellationToken);

@@ -14,7 +14,11 @@ internal sealed class UplinkSession(IClientStreamWriter<AgentMessage> writer)
     private readonly SortedSet<ulong> _outstanding = [];
     private readonly Lock _gate = new();
 
-    public bool GreetingComplete { get; private set; }
+    /// <summary>The cloud has told its watermark and its limits (Ack, then FlowControl).</summary>
+    public bool GreetingComplete => _watermarkKnown && _limitsKnown;
+
+    private bool _watermarkKnown;
+    private bool _limitsKnown;
 
     /// <summary>The cloud's watermark when the stream opened.</summary>
     public ulong Watermark { get; private set; }
@@ -41,14 +45,17 @@ internal sealed class UplinkSession(IClientStreamWriter<AgentMessage> writer)
         }
     }
 
+    /// <summary>True until the first Ack of this stream: that one is the watermark, not an acknowledgement of something sent here.</summary>
+    public bool AwaitingWatermark => !_watermarkKnown;
+
     public void OnAck(ulong sequence)
     {
         lock (_gate)
         {
-            if (!GreetingComplete)
+            if (!_watermarkKnown)
             {
                 Watermark = sequence;
-                GreetingComplete = true;
+                _watermarkKnown = true;
             }
 
             _outstanding.RemoveWhere(s => s <= sequence);
@@ -85,6 +92,7 @@ internal sealed class UplinkSession(IClientStreamWriter<AgentMessage> writer)
         }
 
         Paused = flow.Paused;
+        _limitsKnown = true;
         WindowChanged.Set();
     }
 

@@ -165,9 +165,14 @@ public sealed partial class ResponseService
             ?? throw new InvalidOperationException("no directory for collected files is configured");
         ResponseCommand before = await _store.GetAsync(scope, commandId, cancellationToken)
             ?? throw new ResponseNotFoundException($"command {commandId} not found");
+        if (before.Device != device)
+        {
+            // Another device's command looks exactly like a missing one: an agent learns nothing about its neighbours.
+            throw new ResponseNotFoundException($"command {commandId} not found");
+        }
+
         string? refusal =
-            before.Device != device ? "the command belongs to another device"
-            : before.Action.Kind != ResponseKind.Collect ? "the command is not a collect command"
+            before.Action.Kind != ResponseKind.Collect ? "the command is not a collect command"
             : before.File is not null ? "a file is already stored for the command"
             : before.DeliveryCount == 0 ? "the command was never delivered"
             : before.Result?.Sha256 is { } reported && reported != expected ? "the hash differs from the one the agent reported"
@@ -180,14 +185,22 @@ public sealed partial class ResponseService
         long cap = Math.Min(_options.MaxCollectedFileBytes, before.Action.MaxBytes ?? long.MaxValue);
         string relative = Path.Combine(before.Tenant.ToString(), commandId.ToString("N") + ".bin");
         string final = Path.Combine(root, relative);
-        string partial = final + ".part";
+        // One partial file per upload: a second, concurrent upload of the same command cannot delete the first one's.
+        string partial = $"{final}.{Guid.NewGuid():N}.part";
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         long size = 0;
         bool keep = false;
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 81920, Options = FileOptions.Asynchronous };
+            if (!OperatingSystem.IsWindows())
+            {
+                // Evidence from a town's host: readable by the cloud's account only.
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var file = new FileStream(partial, create))
             {
                 byte[] buffer = new byte[81920];
                 int read;

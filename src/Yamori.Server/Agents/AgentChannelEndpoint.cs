@@ -30,6 +30,9 @@ internal sealed partial class AgentChannelEndpoint(
         await streams.RunAsync(TenantScope.For(binding.Tenant), binding.Device, requestStream, responseStream, context.CancellationToken);
     }
 
+    /// <summary>Ample for the largest allowed file on a slow town uplink; ends uploads that stall.</summary>
+    private static readonly TimeSpan UploadDeadline = TimeSpan.FromMinutes(30);
+
     public override async Task<UploadReceipt> UploadFile(IAsyncStreamReader<FileChunk> requestStream, ServerCallContext context)
     {
         DeviceBinding binding = await AuthenticateAsync(context);
@@ -44,10 +47,13 @@ internal sealed partial class AgentChannelEndpoint(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "command_id is not a command id"));
         }
 
-        await using var content = new UploadStream(header, requestStream, context.CancellationToken);
+        // A hostile agent must not hold an upload (a file handle and a partial file) open forever.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        deadline.CancelAfter(UploadDeadline);
+        await using var content = new UploadStream(header, requestStream, deadline.Token);
         try
         {
-            CommandChange change = await response.StoreCollectedFileAsync(TenantScope.For(binding.Tenant), binding.Device, commandId, content, header.Sha256, context.CancellationToken);
+            CommandChange change = await response.StoreCollectedFileAsync(TenantScope.For(binding.Tenant), binding.Device, commandId, content, header.Sha256, deadline.Token);
             if (header.SizeBytes != 0 && (ulong)change.After.File!.SizeBytes != header.SizeBytes)
             {
                 // The hash matched, so the content is what the agent read; a wrong declared size is only worth a log line.
@@ -73,6 +79,15 @@ internal sealed partial class AgentChannelEndpoint(
         catch (ResponseConflictException e)
         {
             throw new RpcException(new Status(StatusCode.Aborted, e.Message));
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the upload took longer than {UploadDeadline.TotalMinutes:0} minutes; nothing was kept"));
+        }
+        catch (IOException e)
+        {
+            LogUploadFailed(logger, commandId, e.Message);
+            throw new RpcException(new Status(StatusCode.Aborted, "the cloud could not store the file; upload again"));
         }
     }
 
@@ -110,6 +125,9 @@ internal sealed partial class AgentChannelEndpoint(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Collected file for command {CommandId} stored from device {Device} ({Bytes} bytes)")]
     private static partial void LogStored(ILogger logger, Guid commandId, DeviceId device, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload for command {CommandId} could not be stored: {Reason}")]
+    private static partial void LogUploadFailed(ILogger logger, Guid commandId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload for command {CommandId} declared {Declared} bytes but carried {Actual}")]
     private static partial void LogSizeMismatch(ILogger logger, Guid commandId, ulong declared, long actual);

@@ -40,7 +40,14 @@ internal sealed class UploadStream(FileChunk first, IAsyncStreamReader<FileChunk
                 return 0;
             }
 
-            _current = Check(rest.Current).Data.Memory;
+            FileChunk next = Check(rest.Current);
+            if (next.Data.IsEmpty)
+            {
+                // Only the first chunk may be empty (an empty file): endless empty chunks would hold the upload open forever.
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "a chunk after the first carries no data"));
+            }
+
+            _current = next.Data.Memory;
         }
 
         int n = Math.Min(buffer.Length, _current.Length);

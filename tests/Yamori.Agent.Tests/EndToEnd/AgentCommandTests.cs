@@ -57,9 +57,11 @@ public sealed class AgentCommandTests : IAsyncLifetime
     public async Task A_collected_file_arrives_at_the_cloud_with_the_hash_the_agent_reported()
     {
         Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
-        string path = Path.Combine(_agent.Options.DataDirectory, "evidence.bin");
+        // Outside the agent's data directory, which the agent refuses to collect from.
+        string path = Path.Combine(Path.GetTempPath(), "yamori-evidence-" + Guid.NewGuid().ToString("N") + ".bin");
         byte[] content = RandomNumberGenerator.GetBytes(700_000); // several upload chunks
         await File.WriteAllBytesAsync(path, content);
+        using var cleanup = new TempFile(path);
 
         JsonObject done = await OrderAsync("collect", new() { ["path"] = path });
 
@@ -120,5 +122,10 @@ public sealed class AgentCommandTests : IAsyncLifetime
             Timeout,
             $"command {id}");
         return last;
+    }
+
+    private sealed class TempFile(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
     }
 }

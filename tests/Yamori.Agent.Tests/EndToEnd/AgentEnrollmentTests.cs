@@ -87,6 +87,37 @@ public sealed class AgentEnrollmentTests : IAsyncLifetime
         Assert.False(AgentIdentity.Exists(Path.Combine(_dir, "c")));
     }
 
+    [Fact]
+    public async Task Plain_http_is_refused_before_anything_is_sent()
+    {
+        var e = await Assert.ThrowsAsync<AgentIdentityException>(() => AgentEnroller.EnrollAsync(new Uri("http://127.0.0.1:9/"), "ymt_secret", CaSha256(), Path.Combine(_dir, "d")));
+        Assert.Contains("https://", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ymt_secret", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Only_a_server_certificate_of_the_cloud_CA_is_trusted_not_another_devices_certificate()
+    {
+        CloudCertificateAuthority authority = _cloud.Get<CloudCertificateAuthority>();
+        using X509Certificate2 ca = authority.Certificate;
+        using X509Certificate2 server = authority.IssueServerCertificate(["localhost"], [System.Net.IPAddress.Loopback], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        Assert.True(AgentEnroller.ChainsTo(server, ca));
+
+        // A device certificate chains to the same root, but it is for clients only: a stolen device
+        // key must not let one host pose as the cloud to the others.
+        string token = await _cloud.CreateTokenAsync(_cloud.TownA);
+        string identityDir = Path.Combine(_dir, "e");
+        await AgentEnroller.EnrollAsync(_cloud.ApiUri, token, CaSha256(), identityDir);
+        using AgentIdentity identity = AgentIdentity.Load(identityDir);
+        Assert.False(AgentEnroller.ChainsTo(identity.ClientCertificate, ca));
+
+        // And nothing from another CA.
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=other", otherKey, HashAlgorithmName.SHA256);
+        using X509Certificate2 selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        Assert.False(AgentEnroller.ChainsTo(selfSigned, ca));
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("zz00000000000000000000000000000000000000000000000000000000000000")]

@@ -109,7 +109,10 @@ public sealed class CollectHandlerTests : IDisposable
 
         CommandOutcome directory = await Collect(options, ("path", _root));
         CommandOutcome pipe = await Collect(options, ("path", fifo)); // must not block on a FIFO without writer
-        CommandOutcome device = await Collect(options, ("path", "/dev/zero"));
+        string charDevice = Path.Combine(_root, "null");
+        Root.RunOk("mknod", charDevice, "c", "1", "3");
+        CommandOutcome device = await Collect(options, ("path", charDevice));
+        CommandOutcome dev = await Collect(options, ("path", "/dev/zero"));
         CommandOutcome proc = await Collect(options, ("path", "/proc/self/environ"));
         CommandOutcome sys = await Collect(options, ("path", "/sys/kernel/../kernel/uevent_seqnum"));
 
@@ -118,6 +121,26 @@ public sealed class CollectHandlerTests : IDisposable
         Assert.Equal((CommandStatus.Rejected, true), (device.Status, device.Message.Contains("a character device", StringComparison.Ordinal)));
         Assert.Equal((CommandStatus.Rejected, true), (proc.Status, proc.Message.Contains("/proc", StringComparison.Ordinal)));
         Assert.Equal((CommandStatus.Rejected, true), (sys.Status, sys.Message.Contains("/sys", StringComparison.Ordinal)));
+        Assert.Equal((CommandStatus.Rejected, true), (dev.Status, dev.Message.Contains("/dev", StringComparison.Ordinal)));
+        Assert.Empty(_uploader.Uploads);
+    }
+
+    [SkippableFact]
+    public async Task The_agents_own_data_directory_is_never_collected()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "Linux only");
+        string data = Path.Combine(_root, "agent-data");
+        Directory.CreateDirectory(Path.Combine(data, "identity"));
+        string key = Path.Combine(data, "identity", "device.key");
+        File.WriteAllText(key, "-----BEGIN PRIVATE KEY-----");
+        var options = new CollectOptions { StagingDirectory = _staging, ProtectedDirectories = [data] };
+
+        CommandOutcome direct = await Collect(options, ("path", key));
+        CommandOutcome dotted = await Collect(options, ("path", Path.Combine(_root, "x", "..", "agent-data", "identity", "device.key")));
+
+        Assert.Equal(CommandStatus.Rejected, direct.Status);
+        Assert.Contains("own data directory", direct.Message, StringComparison.Ordinal);
+        Assert.Equal(CommandStatus.Rejected, dotted.Status);
         Assert.Empty(_uploader.Uploads);
     }
 

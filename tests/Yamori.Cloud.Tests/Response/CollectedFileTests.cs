@@ -65,7 +65,8 @@ public sealed class CollectedFileTests : IDisposable
     public async Task Uploads_for_another_device_town_or_kind_are_refused()
     {
         Guid id = await _f.Delivered(_f.Analyst, _f.DeviceA1, ResponseAction.Collect(@"C:\Users\Public\evil.exe"), _f.ScopeA);
-        await Assert.ThrowsAsync<CollectedFileRejectedException>(() => _f.Service.StoreCollectedFileAsync(_f.ScopeA, _f.DeviceA2, id, new MemoryStream(Content), Sha));
+        // Another device of the same town cannot tell the command from a missing one.
+        await Assert.ThrowsAsync<ResponseNotFoundException>(() => _f.Service.StoreCollectedFileAsync(_f.ScopeA, _f.DeviceA2, id, new MemoryStream(Content), Sha));
         await Assert.ThrowsAsync<ResponseNotFoundException>(() => _f.Service.StoreCollectedFileAsync(_f.ScopeB, _f.DeviceB1, id, new MemoryStream(Content), Sha));
         Guid query = await _f.Delivered(_f.Analyst, _f.DeviceA1, ResponseAction.Query("processes"), _f.ScopeA);
         await Assert.ThrowsAsync<CollectedFileRejectedException>(() => _f.Service.StoreCollectedFileAsync(_f.ScopeA, _f.DeviceA1, query, new MemoryStream(Content), Sha));

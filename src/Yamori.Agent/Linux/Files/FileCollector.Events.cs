@@ -61,7 +61,7 @@ public sealed partial class FileCollector
             uint eventLen = BinaryPrimitives.ReadUInt32LittleEndian(data);
             byte version = data[4];
             ushort metadataLen = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-            if (version != LibC.Fanotify.FANOTIFY_METADATA_VERSION || eventLen < MetadataSize || eventLen > data.Length || metadataLen > eventLen)
+            if (version != LibC.Fanotify.FANOTIFY_METADATA_VERSION || eventLen < MetadataSize || eventLen > data.Length || metadataLen < MetadataSize || metadataLen > eventLen)
             {
                 throw new InvalidDataException($"fanotify returned an event this collector cannot parse (version {version}, length {eventLen})");
             }
@@ -109,7 +109,7 @@ public sealed partial class FileCollector
 
             // info: header(4) fsid(8) file_handle{handle_bytes(4) handle_type(4) f_handle[]} name\0
             int handleBytes = BinaryPrimitives.ReadInt32LittleEndian(info[12..]);
-            if (handleBytes < 0 || 20 + handleBytes > info.Length)
+            if (handleBytes < 0 || handleBytes > info.Length - 20)
             {
                 continue;
             }

@@ -111,7 +111,7 @@ public sealed partial class FileCollector : ICollector
             int errno = Marshal.GetLastPInvokeError();
             throw new CollectorUnavailableException(errno == LibC.Fanotify.EPERM
                 ? "fanotify_init refused (EPERM): the file collector needs root (CAP_SYS_ADMIN)"
-                : $"fanotify_init with FAN_REPORT_DFID_NAME failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}); kernel 5.9 or later is needed");
+                : $"fanotify_init with FAN_REPORT_DFID_NAME failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}); kernel 5.17 or later is needed");
         }
 
         using var fanFd = new SafeFd(fan);
@@ -244,7 +244,8 @@ public sealed partial class FileCollector : ICollector
             int errno = Marshal.GetLastPInvokeError();
             if (isRoot)
             {
-                AddUnwatched($"{path}: fanotify_mark failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                // EINVAL on every root: a kernel before 5.17, which has no FAN_RENAME (renames are reported as one event with both names).
+                AddUnwatched($"{path}: fanotify_mark failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}){(errno == 22 ? "; the file collector needs kernel 5.17 or later (FAN_RENAME)" : "")}");
             }
 
             return false;

@@ -88,6 +88,11 @@ internal sealed class SockDiag : IDisposable
                         return;
                     case LibC.NLMSG_ERROR:
                     {
+                        if (message.Length < 20)
+                        {
+                            throw new InvalidDataException("sock_diag returned a truncated error message");
+                        }
+
                         int errno = -BinaryPrimitives.ReadInt32LittleEndian(message[16..]);
                         if (errno == 0)
                         {

@@ -67,14 +67,22 @@ public sealed class UserNames
         }
 
         var names = new Dictionary<uint, string>();
-        foreach (string line in File.ReadLines(_passwdPath))
+        try
         {
-            // name:password:uid:gid:gecos:home:shell
-            string[] parts = line.Split(':');
-            if (parts.Length >= 3 && uint.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out uint uid))
+            foreach (string line in File.ReadLines(_passwdPath))
             {
-                names.TryAdd(uid, parts[0]);
+                // name:password:uid:gid:gecos:home:shell
+                string[] parts = line.Split(':');
+                if (parts.Length >= 3 && uint.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out uint uid))
+                {
+                    names.TryAdd(uid, parts[0]);
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No readable passwd (a minimal container): users are reported by uid, collection goes on.
+            return;
         }
 
         _parsedWriteTime = writeTime;
