@@ -139,8 +139,8 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         {
             while (true)
             {
-                SpoolStats stats = Spool.Stats;
-                if (stats.PendingEvents == 0 && stats.AcknowledgedSequence >= stats.LastAssignedSequence)
+                // Nothing waiting and every cut batch settled (acknowledged, or rejected and counted).
+                if (Spool.Stats.PendingEvents == 0 && Spool.Unacknowledged().Count == 0)
                 {
                     return true;
                 }

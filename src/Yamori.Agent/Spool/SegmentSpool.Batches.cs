@@ -19,8 +19,26 @@ public sealed partial class SegmentSpool
             bool changed = false;
             try
             {
-                while (refs.Count < maxEvents && NextRecord(out SpoolLane lane, out SpoolSegment segment, out long offset, out FrameHeader header))
+                while (refs.Count < maxEvents)
                 {
+                    SpoolLane lane;
+                    SpoolSegment segment;
+                    long offset;
+                    FrameHeader header;
+                    try
+                    {
+                        if (!NextRecord(out lane, out segment, out offset, out header))
+                        {
+                            break;
+                        }
+                    }
+                    catch (IOException) when (refs.Count > 0)
+                    {
+                        // Records already taken are off the queue: cut them now rather than lose them;
+                        // the next call meets the failure again with nothing taken and reports it.
+                        break;
+                    }
+
                     if (refs.Count > 0 && (long)used + header.Length > maxBytes)
                     {
                         break;
@@ -35,8 +53,19 @@ public sealed partial class SegmentSpool
                     }
 
                     Span<byte> payload = buffer.AsSpan(used, header.Length);
-                    if (SpoolFrame.ReadExactly(segment.Handle, payload, offset + SpoolFrame.HeaderSize) != header.Length
-                        || Crc32C.Compute(payload) != header.PayloadCrc)
+                    int read;
+                    try
+                    {
+                        read = SpoolFrame.ReadExactly(segment.Handle, payload, offset + SpoolFrame.HeaderSize);
+                    }
+                    catch (IOException)
+                    {
+                        // An unreadable record (a bad sector) is damaged data like a CRC mismatch:
+                        // counted and skipped, so it can neither stall delivery nor vanish uncounted.
+                        read = -1;
+                    }
+
+                    if (read != header.Length || Crc32C.Compute(payload) != header.PayloadCrc)
                     {
                         ReleaseUnbatched(lane, segment, offset, header.FrameLength);
                         _state.AddDropped(CorruptReason, 1);

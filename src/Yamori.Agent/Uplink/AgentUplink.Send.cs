@@ -23,6 +23,12 @@ public sealed partial class AgentUplink
             while (session.Paused || session.InFlight >= session.MaxInFlight)
             {
                 await session.WindowChanged.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                if (_time.GetElapsedTime(lastHeartbeat) >= _options.HeartbeatInterval)
+                {
+                    // A long re-send under a paused cloud must not look like a dead agent.
+                    await SendHeartbeatAsync(session, cancellationToken);
+                    lastHeartbeat = _time.GetTimestamp();
+                }
             }
 
             await SendBatchAsync(batch, session, cancellationToken);
