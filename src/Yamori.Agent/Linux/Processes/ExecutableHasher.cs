@@ -20,6 +20,18 @@ internal sealed class ExecutableHasher(long maxBytes, int maxEntries = 8192)
 
     public bool TryGetCached(in FileIdentity identity, out string? hashes) => _cache.TryGetValue(identity, out hashes);
 
+    /// <summary>False for executables over the size cap (counted as skipped here, once per exec).</summary>
+    public bool WouldHash(in FileIdentity identity)
+    {
+        if (identity.Size <= maxBytes)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _skippedTooLarge);
+        return false;
+    }
+
     /// <summary>Hashes the open file (from its start) and caches the result; null if unreadable or too large.</summary>
     public string? Compute(SafeFd fd, in FileIdentity identity)
     {

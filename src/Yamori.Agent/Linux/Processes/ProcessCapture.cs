@@ -144,6 +144,11 @@ internal sealed class ProcessCapture(int maxCommandLineBytes, ExecutableHasher h
             record.Hashes = hashes;
             exe.Dispose();
         }
+        else if (!hasher.WouldHash(identity))
+        {
+            // Too large to hash: do not hold a descriptor per queued exec only to skip it later.
+            exe.Dispose();
+        }
         else
         {
             record.ExeToHash = exe;
