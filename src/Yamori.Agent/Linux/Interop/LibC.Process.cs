@@ -125,8 +125,9 @@ internal static partial class LibC
 
     /// <summary>
     /// Opens <paramref name="path"/> read-only refusing a symlink in any component (ELOOP/EXDEV) and
-    /// without blocking on a FIFO. Falls back to <c>O_NOFOLLOW</c> (last component only) on kernels
-    /// older than 5.6. Invalid with errno set when it fails.
+    /// without blocking on a FIFO. Where openat2 is missing (kernels before 5.6) or filtered by a
+    /// seccomp profile, walks the path one component at a time with <c>O_NOFOLLOW</c> instead, which
+    /// refuses symlinks just the same. Invalid with errno set when it fails.
     /// </summary>
     internal static unsafe SafeFd OpenNoFollow(string path)
     {
@@ -140,13 +141,60 @@ internal static partial class LibC
         fixed (byte* p = bytes)
         {
             long fd = RspSyscall4(RspSysOpenat2, Rsp.AT_FDCWD, (long)p, (long)&how, sizeof(RspOpenHow));
-            if (fd < 0 && Marshal.GetLastPInvokeError() == Rsp.ENOSYS)
+            if (fd < 0 && Marshal.GetLastPInvokeError() is Rsp.ENOSYS or Rsp.EPERM)
             {
-                fd = RspOpenat(Rsp.AT_FDCWD, p, (int)how.Flags);
+                return OpenNoFollowByWalk(path);
             }
 
             return new SafeFd(fd < 0 ? -1 : (int)fd);
         }
+    }
+
+    /// <summary>
+    /// The component walk behind <see cref="OpenNoFollow"/>: every directory opened with
+    /// <c>O_NOFOLLOW</c> relative to the previous one, so no symlink anywhere is followed. The path
+    /// must be absolute and already normalised (no "." or ".." components).
+    /// </summary>
+    internal static unsafe SafeFd OpenNoFollowByWalk(string path)
+    {
+        const ulong OPath = 0x200000; // O_PATH on x86_64 and arm64: a handle for walking, no read access needed
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int dir;
+        fixed (byte* root = "/\0"u8)
+        {
+            dir = RspOpenat(Rsp.AT_FDCWD, root, (int)(OPath | Rsp.O_DIRECTORY | Rsp.O_CLOEXEC));
+        }
+
+        for (int i = 0; dir >= 0 && i < parts.Length; i++)
+        {
+            bool last = i == parts.Length - 1;
+            ulong flags = last
+                ? Rsp.O_RDONLY | Rsp.O_NONBLOCK | Rsp.O_NOFOLLOW | Rsp.O_CLOEXEC
+                : OPath | Rsp.O_DIRECTORY | Rsp.O_NOFOLLOW | Rsp.O_CLOEXEC;
+            byte[] name = System.Text.Encoding.UTF8.GetBytes(parts[i] + "\0");
+            int next;
+            fixed (byte* n = name)
+            {
+                next = RspOpenat(dir, n, (int)flags);
+            }
+
+            int error = Marshal.GetLastPInvokeError();
+            _ = close(dir);
+            Marshal.SetLastPInvokeError(error);
+            dir = next;
+            if (last)
+            {
+                return new SafeFd(next < 0 ? -1 : next);
+            }
+        }
+
+        if (dir >= 0)
+        {
+            // "/" itself: a directory, which the caller refuses anyway.
+            _ = close(dir);
+        }
+
+        return new SafeFd(-1);
     }
 
     [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true)]
