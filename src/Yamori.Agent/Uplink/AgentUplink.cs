@@ -162,10 +162,12 @@ public sealed partial class AgentUplink : IDisposable
         Connections++;
         var session = new UplinkSession(call.RequestStream);
 
+        // Results of commands still running go to the newest stream (writes need no greeting).
+        _current = session;
+
         // The cloud speaks first: its watermark (what it already holds) and its limits.
         await ReadGreetingAsync(call.ResponseStream, session, connection.Token);
         Connected = true;
-        _current = session;
         LogConnected(_logger, _identity.Info.AgentEndpoint, Acknowledged, _spool.Stats.LastAssignedSequence);
 
         Task reader = ReadAsync(call.ResponseStream, session, connection.Token);
@@ -289,7 +291,7 @@ public sealed partial class AgentUplink : IDisposable
 
         result.FinishedAt ??= Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         LogCommand(_logger, command.Id, command.Kind.ToString(), result.Status.ToString());
-        UplinkSession session = _current ?? startedOn;
+        UplinkSession session = _current ?? startedOn; // the newest stream, which may not be the one it came on
         try
         {
             await session.WriteAsync(new AgentMessage { CommandResult = result }, cancellationToken);
