@@ -21,7 +21,8 @@ internal static class AgentCommands
                  send recorded events (.evtx, JSON twins, JSON Lines) as if they happened now
           status [--data DIR]              identity and spool state
           install | uninstall [--purge] [--root DIR]
-                 install as a systemd service (single-file binary, hardened unit)
+                 install as a systemd service (single-file binary, hardened unit), or on Windows
+                 as the yamori-agent service (sc.exe, automatic start, restart on failure)
           version
         """;
 
@@ -52,8 +53,10 @@ internal static class AgentCommands
                 "run" => await RunAgentAsync(cl),
                 "replay" => await ReplayAsync(cl),
                 "status" => Status(cl),
-                "install" when !OperatingSystem.IsWindows() => new ServiceInstaller(cl.Get("root") ?? "/", Console.Out).Install(Environment.ProcessPath!),
-                "uninstall" when !OperatingSystem.IsWindows() => new ServiceInstaller(cl.Get("root") ?? "/", Console.Out).Uninstall(cl.Has("purge")),
+                "install" when OperatingSystem.IsWindows() => new WindowsServiceInstaller(Console.Out).Install(Environment.ProcessPath!, Options(cl).DataDirectory),
+                "uninstall" when OperatingSystem.IsWindows() => new WindowsServiceInstaller(Console.Out).Uninstall(),
+                "install" => new ServiceInstaller(cl.Get("root") ?? "/", Console.Out).Install(Environment.ProcessPath!),
+                "uninstall" => new ServiceInstaller(cl.Get("root") ?? "/", Console.Out).Uninstall(cl.Has("purge")),
                 "version" => Print(AgentVersionText()),
                 _ => Unknown(args[0]),
             };
@@ -82,7 +85,9 @@ internal static class AgentCommands
     {
         AgentOptions options = Options(cl);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        // Each is a no-op unless the process runs under that service manager.
         builder.Services.AddSystemd();
+        builder.Services.AddWindowsService(o => o.ServiceName = WindowsServiceInstaller.ServiceName);
         builder.Services.AddSingleton(options);
         builder.Services.AddHostedService<AgentService>();
         using IHost host = builder.Build();
