@@ -44,18 +44,6 @@ public sealed class SigmaRulesFixture
 /// </summary>
 public sealed class MapperSigmaRegressionTests(SigmaRulesFixture fixture) : IClassFixture<SigmaRulesFixture>
 {
-    /// <summary>
-    /// Where SigmaHQ's match_count is lower than the events of its own recording that satisfy the rule;
-    /// the same four cases, argued event by event in docs/detection.md, that Yamori.Sigma.Tests documents.
-    /// </summary>
-    private static readonly Dictionary<string, int> DocumentedCounts = new(StringComparer.Ordinal)
-    {
-        ["45e112d0-7759-4c2a-aa36-9f8fb79d3393"] = 3, // IE Change Domain Zone: SigmaHQ says 1
-        ["c7dcacd0-cc59-4004-b0a4-1d6cdebe6f3e"] = 2, // Disable Administrative Share Creation at Startup: SigmaHQ says 1
-        ["8fbf3271-1ef6-4e94-8210-03c2317947f6"] = 3, // Cred Dump Tools Dropped Files: SigmaHQ says 1
-        ["0b9ad457-2554-44c1-82c2-d56a99c42377"] = 3, // Anydesk Temporary Artefact: SigmaHQ says 1
-    };
-
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
@@ -80,7 +68,7 @@ public sealed class MapperSigmaRegressionTests(SigmaRulesFixture fixture) : ICla
     public void Rule_matches_the_mapped_recording(string infoPath)
     {
         Skip.If(fixture.Root is null, RegressionData.Missing);
-        var info = RegressionData.Case.Read(fixture.Root!, infoPath);
+        var info = SigmaHqRegressionCase.Read(Path.Combine(fixture.Root!, infoPath));
         Skip.If(info.Tests.Count == 0, $"{infoPath} declares no regression test (its test is commented out upstream)");
 
         SigmaRule? rule = fixture.Rules!.Find(info.RuleId) as SigmaRule;
@@ -115,7 +103,7 @@ public sealed class MapperSigmaRegressionTests(SigmaRulesFixture fixture) : ICla
                 events++;
             }
 
-            int expected = DocumentedCounts.TryGetValue(rule!.Id, out int documented) ? documented : matchCount ?? -1;
+            int expected = SigmaHqRegressionCase.DocumentedCounts.TryGetValue(rule!.Id, out int documented) ? documented : matchCount ?? -1;
             if (expected >= 0)
             {
                 Assert.True(expected == matched, $"{rule.Title}: expected {expected} matching events of {events}, got {matched} ({name})");

@@ -10,7 +10,7 @@ namespace Yamori.Agent.Tests.Windows;
 /// Yamori.Evtx.Tests, and rendered compact as EvtRender does), mapped, and compared with the two
 /// existing routes to Sigma fields: the scanner's own EVTX flattening and the JSON twin read by
 /// <see cref="JsonEventReader"/>. Only the documented conventions are normalised
-/// (<see cref="RegressionData.NormalizeText"/>); names, shapes (null / array / scalar) and values must agree.
+/// (<see cref="Yamori.Evtx.Tests.JsonTwin.NormalizeText"/>); names, shapes (null / array / scalar) and values must agree.
 /// </summary>
 public sealed class MapperTwinConformanceTests
 {
