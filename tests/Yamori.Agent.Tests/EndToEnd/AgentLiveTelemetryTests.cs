@@ -102,8 +102,11 @@ public sealed class AgentLiveTelemetryTests
             Assert.True(execs.Length >= Burst * 999 / 1000, $"captured {execs.Length} of {Burst} execs");
             Assert.True(execs.Length <= Burst, $"{execs.Length} exec events for {Burst} execs: duplicates");
             Assert.Equal(execs.Length, execs.Select(e => Field(e, "ProcessId")).Distinct().Count());
+            // A /bin/true that exits before the collector reads /proc/<pid>/cmdline has none: on a
+            // quiet machine ~0.5 % of the burst, on a loaded 2-core CI machine up to ~7 % (seen:
+            // 93.3 %). The bar is there to catch a collector that stops reading /proc at all.
             StoredEvent[] complete = [.. execs.Where(e => Field(e, "CommandLine") is not null)];
-            Assert.True(complete.Length >= Burst * 95 / 100, $"only {complete.Length} of {Burst} execs carry their command line");
+            Assert.True(complete.Length >= Burst * 75 / 100, $"only {complete.Length} of {Burst} execs carry their command line");
             Assert.Equal(complete.Length, complete.Select(e => Field(e, "CommandLine")).Distinct().Count());
             Assert.All(complete, e =>
             {
