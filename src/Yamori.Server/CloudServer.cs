@@ -26,10 +26,12 @@ public static class CloudServer
         });
         // Request-level logs would drown the ones an operator needs; warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        string? consoleAssets = ConsoleAssets.FindManifest();
+        builder.UseConsoleAssets(consoleAssets);
         builder.AddYamoriCloud(options);
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
-        app.MapYamori();
+        app.MapYamori(consoleAssets);
         return app;
     }
 }

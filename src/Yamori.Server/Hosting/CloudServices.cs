@@ -11,6 +11,7 @@ using Yamori.Cloud.Storage.Sqlite;
 using Yamori.Cloud.Tenancy;
 using Yamori.Server.Agents;
 using Yamori.Server.Security;
+using Yamori.SocConsole;
 
 namespace Yamori.Server.Hosting;
 
@@ -66,6 +67,7 @@ public static class CloudServices
         services.AddAuthorization(Policies.Add);
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditedForbid>();
         services.AddYamoriIdentity(options, database);
+        services.AddYamoriConsole();
         var listeners = new Listeners();
         services.AddSingleton(listeners);
 

@@ -39,7 +39,8 @@ internal static class DetectionServices
             sp.GetRequiredService<ILogger<AlertCorrelator>>()));
         services.AddSingleton(sp => new DetectionSink(
             engine, sp.GetRequiredService<RuleSettingsService>(), sp.GetRequiredService<AlertCorrelator>(), options.Detection, sp.GetRequiredService<ILogger<DetectionSink>>()));
-        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<DetectionSink>());
+        services.AddSingleton(sp => new TenantIngestRates(sp.GetRequiredService<DetectionSink>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<TenantIngestRates>());
         services.AddSingleton<IAgentReportStore>(_ => new SqliteAgentReportStore(database));
         services.AddSingleton<IHeartbeatObserver, AgentHealthMonitor>();
         services.AddSingleton(sp => new IncidentService(

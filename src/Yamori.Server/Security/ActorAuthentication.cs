@@ -43,15 +43,31 @@ internal sealed class ActorAuthentication(
         }
 
         Context.Features.Set(actor);
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, actor.Id),
-                new Claim(ClaimTypes.Name, actor.Name),
-                new Claim(ClaimTypes.Role, actor.Role.ToWire()),
-            ],
-            SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        string? session = token.StartsWith(ApiTokenPrefix, StringComparison.Ordinal) ? null : token;
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ActorIdentity(actor, session, SchemeName)), SchemeName));
     }
+
+    /// <summary>
+    /// A browser asking for a console page without a live session goes to the sign-in page; the API
+    /// and everything else get a plain 401.
+    /// </summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (IsConsolePageRequest(Request))
+        {
+            string back = Request.PathBase + Request.Path + Request.QueryString;
+            Response.Redirect($"/signin?returnUrl={Uri.EscapeDataString(back)}");
+            return Task.CompletedTask;
+        }
+
+        return base.HandleChallengeAsync(properties);
+    }
+
+    private static bool IsConsolePageRequest(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) &&
+        !request.Path.StartsWithSegments("/api") &&
+        !request.Path.StartsWithSegments("/_blazor") &&
+        request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The credential a request presents: the bearer token, else the session cookie. Sign-out and

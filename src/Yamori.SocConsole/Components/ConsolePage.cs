@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Components;
+using Yamori.Cloud.Identity;
+using Yamori.SocConsole.Localization;
+using Yamori.SocConsole.Session;
+
+namespace Yamori.SocConsole.Components;
+
+/// <summary>
+/// The base of every signed-in page: the UI's words, the current actor (re-validated on each call),
+/// and the redirect to sign-in when the session has ended.
+/// </summary>
+public abstract class ConsolePage : ComponentBase
+{
+    [CascadingParameter]
+    protected UiText T { get; set; } = default!;
+
+    [Inject]
+    protected ConsoleSession Session { get; set; } = default!;
+
+    [Inject]
+    protected NavigationManager Nav { get; set; } = default!;
+
+    [Inject]
+    protected TimeProvider Time { get; set; } = default!;
+
+    /// <summary>The actor as of the last <see cref="RequireActorAsync"/>; null before it or after a redirect.</summary>
+    protected Actor? Actor { get; private set; }
+
+    /// <summary>
+    /// The current actor, or null after sending the browser to sign-in (session over) or to the
+    /// password page (one-time password still in use). Call before every read and every action.
+    /// </summary>
+    protected async Task<Actor?> RequireActorAsync()
+    {
+        Actor = await Session.ActorAsync();
+        if (Actor is null)
+        {
+            Nav.NavigateTo($"/signin?returnUrl={Uri.EscapeDataString("/" + Nav.ToBaseRelativePath(Nav.Uri))}", forceLoad: true);
+            return null;
+        }
+
+        if (Actor.MustChangePassword)
+        {
+            Nav.NavigateTo("/password", forceLoad: true);
+            return null;
+        }
+
+        return Actor;
+    }
+
+    /// <summary>True for roles that work incidents and order responses.</summary>
+    protected bool CanOperate => Actor?.Role is Role.SocAdmin or Role.SocAnalyst or Role.TownAdmin;
+}
