@@ -14,12 +14,12 @@ internal static class ConsoleAssets
 {
     private const string EndpointsSuffix = ".staticwebassets.endpoints.json";
 
-    /// <summary>The host's endpoints manifest, or null. The console library's own manifest lists only its files, not the framework's.</summary>
+    /// <summary>The manifest named after the running program (<c>yamori</c>), or null (a test host).</summary>
     public static string? FindManifest()
     {
-        string[] manifests = Directory.GetFiles(AppContext.BaseDirectory, "*" + EndpointsSuffix);
-        string[] hosts = Array.FindAll(manifests, m => !Path.GetFileName(m).StartsWith("Yamori.SocConsole.", StringComparison.Ordinal));
-        return hosts.Length == 1 ? hosts[0] : null;
+        string? program = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+        string? path = program is null ? null : Path.Combine(AppContext.BaseDirectory, program + EndpointsSuffix);
+        return path is not null && File.Exists(path) ? path : null;
     }
 
     /// <summary>In a build (not a publish), serves the files from where the build left them.</summary>
