@@ -21,6 +21,8 @@ public static class ConsoleHosting
         services.AddScoped<ConsoleSession>();
         services.AddSingleton<ConsoleAudit>();
         services.AddSingleton<DashboardView>();
+        services.AddSingleton<IncidentQueueView>();
+        services.AddSingleton<IncidentDetailView>();
         services.AddSingleton<IncidentFeed>();
         services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<IncidentFeed>());
         return services;

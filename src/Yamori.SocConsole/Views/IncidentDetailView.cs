@@ -1,0 +1,109 @@
+using Yamori.Cloud.Identity;
+using Yamori.Cloud.Incidents;
+using Yamori.Cloud.Response;
+using Yamori.Cloud.Tenancy;
+using Yamori.SocConsole.Live;
+using Yamori.SocConsole.Session;
+
+namespace Yamori.SocConsole.Views;
+
+/// <summary>Everything the incident page shows, read in one go under the actor's scope.</summary>
+public sealed record IncidentPageData(
+    IncidentDetail Detail,
+    Tenant Town,
+    IReadOnlyList<Device> Devices,
+    ProcessTree? Tree,
+    IReadOnlyList<TimelineEntry> Timeline,
+    IReadOnlyList<ResponseCommand> Commands,
+    IReadOnlyDictionary<ResponseKind, AllowedAction> Allowed,
+    IReadOnlyDictionary<string, string> People);
+
+/// <summary>
+/// The incident page's reads and actions. Reads go through the incident and response services
+/// with the actor (so another town's incident is simply absent); every change is audit-logged under
+/// the API's action name.
+/// </summary>
+public sealed class IncidentDetailView(
+    IncidentService incidents,
+    ResponseService response,
+    ITenancyStore tenancy,
+    IncidentQueueView queue,
+    ConsoleAudit audit,
+    IncidentFeed feed)
+{
+    /// <summary>The page's data, or null when the incident does not exist or is outside the actor's towns.</summary>
+    public async Task<IncidentPageData?> LoadAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    {
+        if (await incidents.GetDetailAsync(actor, id, cancellationToken) is not { } detail)
+        {
+            return null;
+        }
+
+        Incident incident = detail.Incident;
+        Tenant town = (await tenancy.GetTenantAsync(actor.Scope, incident.Tenant, cancellationToken))!;
+        var devices = new List<Device>();
+        foreach (DeviceId device in incident.Devices)
+        {
+            if (await tenancy.GetDeviceAsync(actor.Scope, device, cancellationToken) is { } d)
+            {
+                devices.Add(d);
+            }
+        }
+
+        ProcessTree? tree = await incidents.GetProcessTreeAsync(actor, id, cancellationToken);
+        IReadOnlyList<TimelineEntry> timeline = await incidents.GetTimelineAsync(actor, id, cancellationToken);
+        IReadOnlyList<ResponseCommand> commands = await CommandsAsync(actor, id, cancellationToken);
+        IReadOnlyList<AllowedAction> allowed = await response.GetAllowedActionsAsync(actor, incident.Tenant, cancellationToken);
+        IReadOnlyDictionary<string, string> people = await queue.AssigneeNamesAsync(
+            [incident.Assignee, .. detail.History.Transitions.Select(t => t.ActorId), .. detail.History.Assignments.SelectMany(a => new[] { a.ActorId, a.From, a.To }), .. detail.History.Comments.Select(c => c.AuthorId)],
+            cancellationToken);
+        return new IncidentPageData(detail, town, devices, tree, timeline, commands, allowed.ToDictionary(a => a.Kind), people);
+    }
+
+    /// <summary>The response commands attached to the incident, newest first.</summary>
+    public async Task<IReadOnlyList<ResponseCommand>> CommandsAsync(Actor actor, Guid incidentId, CancellationToken cancellationToken = default) =>
+        (await response.ListAsync(actor.Scope, new CommandQuery(IncidentId: incidentId, Limit: 200), cancellationToken)).Items;
+
+    public async Task<Incident?> ChangeStatusAsync(Actor actor, Guid id, IncidentStatus to, string? note, CancellationToken cancellationToken = default) =>
+        await RecordAsync(actor, "incident.status", await incidents.ChangeStatusAsync(actor, id, to, Blank(note), cancellationToken), cancellationToken);
+
+    public async Task<Incident?> AssignAsync(Actor actor, Guid id, string? assignee, CancellationToken cancellationToken = default) =>
+        await RecordAsync(actor, "incident.assign", await incidents.AssignAsync(actor, id, Blank(assignee), null, cancellationToken), cancellationToken);
+
+    public async Task<IncidentComment?> CommentAsync(Actor actor, Guid id, string text, CancellationToken cancellationToken = default)
+    {
+        if (await incidents.AddCommentAsync(actor, id, text, cancellationToken) is not { } comment)
+        {
+            return null;
+        }
+
+        Incident? incident = await incidents.GetAsync(actor, id, cancellationToken);
+        await audit.RecordAsync(actor, "incident.comment", incident?.Tenant, "incident", id.ToString(), null, comment, cancellationToken);
+        return comment;
+    }
+
+    /// <summary>Orders a response action on a device, attached to the incident.</summary>
+    /// <exception cref="ArgumentException">An argument is invalid (the message names it).</exception>
+    /// <exception cref="ResponseNotFoundException">The device is not visible to the actor.</exception>
+    /// <exception cref="ResponsePolicyException">The actor's role may not order this kind.</exception>
+    public async Task<ResponseCommand> RequestAsync(Actor actor, Guid incidentId, DeviceId device, ResponseAction action, CancellationToken cancellationToken = default)
+    {
+        CommandChange change = await response.RequestAsync(actor, device, action, incidentId, null, cancellationToken);
+        await audit.RecordAsync(actor, "command.request", change.After.Tenant, "command", change.After.Id.ToString(), null, change.After, cancellationToken);
+        return change.After;
+    }
+
+    private async Task<Incident?> RecordAsync(Actor actor, string action, IncidentChange? change, CancellationToken cancellationToken)
+    {
+        if (change is null)
+        {
+            return null;
+        }
+
+        await audit.RecordAsync(actor, action, change.After.Tenant, "incident", change.After.Id.ToString(), change.Before, change.After, cancellationToken);
+        feed.Publish(change.After.Tenant);
+        return change.After;
+    }
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
