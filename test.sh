@@ -19,6 +19,10 @@ command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 command -v sshpass >/dev/null 2>&1 || need_pkgs+=(sshpass)
 command -v sudo >/dev/null 2>&1 || need_pkgs+=(sudo)
+# The console's browser tests drive Debian's Chromium through Playwright (never a downloaded
+# browser); Japanese text needs the Noto CJK fonts to render in their screenshots.
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || need_pkgs+=(fonts-noto-cjk)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
