@@ -22,7 +22,20 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
         "POST /api/v1/auth/signin", "POST /api/v1/auth/totp", "POST /api/v1/auth/signout", "GET /api/v1/auth/me", "POST /api/v1/auth/password",
         "POST /api/v1/enroll", "GET /api/v1/ca", "GET /api/v1/rules/", "GET /api/v1/rules/{ruleId}",
         "GET /healthz", "GET /openapi/{documentName}.json",
+
+        // The console's sign-in, password and language pages and its sign-out act on the caller only;
+        // the rule catalogue page is global like the API's.
+        "GET /signin", "GET /password", "POST /signout", "GET /lang/{code}", "GET /rules/{Id}",
     ];
+
+    /// <summary>Console pages name their object {Id}; what it is follows from the page's area.</summary>
+    private static readonly Dictionary<string, string> ConsoleIds = new(StringComparer.Ordinal)
+    {
+        ["/incidents/"] = "incidentId",
+        ["/devices/"] = "deviceId",
+        ["/tenants/"] = "tenantId",
+        ["/rules/"] = "ruleId",
+    };
 
     private AttackScenario? _scenario;
     private Dictionary<string, string> _ids = [];
@@ -52,10 +65,17 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
         AttackScenario s = _scenario!;
         var checkedRoutes = new List<string>();
         var failures = new List<string>();
-        foreach ((string method, RoutePattern pattern) in Routes(s))
+        foreach ((string method, RoutePattern pattern, bool page) in Routes(s))
         {
             string key = $"{method} {pattern.RawText}";
-            if (Global.Contains(key) || pattern.RawText!.StartsWith("/yamori.agent.v1.", StringComparison.Ordinal))
+            if (Global.Contains(key) || Global.Contains($"{method} {Normalized(pattern.RawText!)}") || pattern.RawText!.StartsWith("/yamori.agent.v1.", StringComparison.Ordinal) ||
+
+                // The console's live connection carries only what its pages read, and the pages are checked here.
+                pattern.RawText.StartsWith("/_blazor", StringComparison.Ordinal) ||
+
+                // A page's POST dispatches only the forms that page renders server-side (sign-in and
+                // password, which are global); its data is what its GET shows, checked below.
+                (page && method == "POST"))
             {
                 continue;
             }
@@ -135,7 +155,9 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
             string name = parameter.Name;
 
             // The same parameter name can mean different objects on different routes.
-            string lookup = name == "tokenId" && path.Contains("enrollment-tokens", StringComparison.Ordinal) ? "enrollmentTokenId" : name;
+            string lookup = name == "tokenId" && path.Contains("enrollment-tokens", StringComparison.Ordinal) ? "enrollmentTokenId"
+                : name == "Id" && ConsoleIds.FirstOrDefault(c => path.StartsWith(c.Key, StringComparison.Ordinal)).Value is { } consoleId ? consoleId
+                : name;
             if (!_ids.TryGetValue(lookup, out string? value))
             {
                 failures.Add($"{key}: no town A object known for {{{name}}}; add one to the test");
@@ -151,19 +173,24 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
     private static string RouteText(RoutePatternParameterPart p) =>
         "{" + p.Name + string.Concat(p.ParameterPolicies.Select(x => ":" + x.Content)) + "}";
 
-    private static IEnumerable<(string Method, RoutePattern Pattern)> Routes(AttackScenario s)
+    /// <summary>Every route with its methods, and whether it is a console page (a Razor component).</summary>
+    private static IEnumerable<(string Method, RoutePattern Pattern, bool Page)> Routes(AttackScenario s)
     {
         foreach (EndpointDataSource source in ((IEndpointRouteBuilder)s.Cloud.App).DataSources)
         {
             foreach (RouteEndpoint endpoint in source.Endpoints.OfType<RouteEndpoint>())
             {
+                bool page = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is not null;
                 foreach (string method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
                 {
-                    yield return (method, endpoint.RoutePattern);
+                    yield return (method, endpoint.RoutePattern, page);
                 }
             }
         }
     }
+
+    /// <summary>A console route's constraint-free form (<c>/rules/{Id}</c>), for the global list.</summary>
+    private static string Normalized(string route) => System.Text.RegularExpressions.Regex.Replace(route, @"\{(\w+):[^}]+\}", "{$1}");
 
     private async Task PrepareTownAObjectsAsync(AttackScenario s)
     {

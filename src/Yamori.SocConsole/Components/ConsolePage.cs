@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
 using Yamori.Cloud.Identity;
 using Yamori.SocConsole.Localization;
 using Yamori.SocConsole.Session;
@@ -23,6 +24,10 @@ public abstract class ConsolePage : ComponentBase
     [Inject]
     protected TimeProvider Time { get; set; } = default!;
 
+    /// <summary>The request during the first (server) render; null on the live connection.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     /// <summary>The actor as of the last <see cref="RequireActorAsync"/>; null before it or after a redirect.</summary>
     protected Actor? Actor { get; private set; }
 
@@ -46,6 +51,18 @@ public abstract class ConsolePage : ComponentBase
         }
 
         return Actor;
+    }
+
+    /// <summary>
+    /// For a page whose object is missing or outside the user's towns (the two look the same): the
+    /// first render answers 404, as the API does, and the page shows <c>NotFoundMessage</c>.
+    /// </summary>
+    protected void RespondNotFound()
+    {
+        if (HttpContext is { Response.HasStarted: false } http)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
     }
 
     /// <summary>True for roles that work incidents and order responses.</summary>
