@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Yamori.Cloud.Audit;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Tenancy;
@@ -11,7 +12,8 @@ namespace Yamori.SocConsole.Session;
 /// </summary>
 public sealed class ConsoleAudit(IAuditLog audit)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Enums by name, so an auditor reads "Investigating", not 2.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public async Task RecordAsync(Actor actor, string action, TenantId? tenant, string targetType, string targetId, object? before, object? after, CancellationToken cancellationToken = default) =>
         await audit.AppendAsync(
