@@ -74,6 +74,7 @@ internal static class UpCommand
         stdout.WriteLine($"""
             Yamori cloud is up.
               data directory   {options.DataDirectory}
+              console          {listeners.ApiUri}   (SOC console and town portal; Japanese, English switch)
               API              {listeners.ApiUri}api/v1/   (OpenAPI: {listeners.ApiUri}openapi/v1.json)
               agent stream     {listeners.AgentUri}   (mutual TLS)
               rules            {rules.Rules.Count:N0} loaded from {string.Join(", ", options.RuleDirectories)}{(rules.Errors.Count > 0 ? $" ({rules.Errors.Count} not loaded: see yamori rules check)" : "")}
@@ -103,7 +104,7 @@ internal static class UpCommand
                 password         {account.Password}   (must be changed at first sign-in)
                 TOTP secret      {account.TotpSecretBase32}
                 TOTP URI         {account.ProvisioningUri}
-              sign in: POST {listeners.ApiUri}api/v1/auth/signin, then POST {listeners.ApiUri}api/v1/auth/totp
+              sign in: open {listeners.ApiUri} in a browser, or POST {listeners.ApiUri}api/v1/auth/signin then POST {listeners.ApiUri}api/v1/auth/totp
             """);
 
     private static ServerOptions Parse(string[] args)
