@@ -93,6 +93,24 @@ public sealed class IncidentDetailView(
         return change.After;
     }
 
+    /// <summary>The town's yes or no to a held isolation, or withdrawing an order not yet carried out.</summary>
+    /// <param name="decision"><c>approve</c>, <c>deny</c> or <c>cancel</c> (the API's action names after <c>command.</c>).</param>
+    /// <exception cref="ResponseNotFoundException">The command is not visible to the actor.</exception>
+    /// <exception cref="ResponsePolicyException">The actor may not decide it.</exception>
+    /// <exception cref="ResponseConflictException">It is no longer waiting for that decision.</exception>
+    public async Task<ResponseCommand> DecideAsync(Actor actor, Guid commandId, string decision, CancellationToken cancellationToken = default)
+    {
+        CommandChange change = decision switch
+        {
+            "approve" => await response.ApproveAsync(actor, commandId, cancellationToken),
+            "deny" => await response.DenyAsync(actor, commandId, cancellationToken),
+            "cancel" => await response.CancelAsync(actor, commandId, cancellationToken),
+            _ => throw new ArgumentException($"'{decision}' is not approve, deny or cancel", nameof(decision)),
+        };
+        await audit.RecordAsync(actor, "command." + decision, change.After.Tenant, "command", commandId.ToString(), change.Before, change.After, cancellationToken);
+        return change.After;
+    }
+
     private async Task<Incident?> RecordAsync(Actor actor, string action, IncidentChange? change, CancellationToken cancellationToken)
     {
         if (change is null)

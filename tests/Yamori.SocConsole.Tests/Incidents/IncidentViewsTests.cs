@@ -144,6 +144,28 @@ public sealed class IncidentViewsTests : IAsyncLifetime
         Assert.Contains(entries.Entries, e => e.Record.Action == "incident.comment" && e.Record.After!.Contains(comment.Id.ToString(), StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task A_held_isolation_is_approved_by_its_own_town_only_and_the_decision_is_audit_logged()
+    {
+        Skip.If(_s is null, "SigmaHQ data not found (YAMORI_SIGMAHQ or ../shared/data/sigmahq)");
+        IncidentDetailView view = _s.Cloud.Get<IncidentDetailView>();
+        await _s.Cloud.Get<ResponseService>().SetRequireIsolationApprovalAsync(AdminA, _s.Cloud.TownA.Id, true);
+
+        ResponseCommand held = await view.RequestAsync(Soc, IncidentA, new DeviceId(_s.DeviceA.DeviceId), ResponseAction.Isolate());
+        Assert.Equal(CommandState.PendingApproval, held.State);
+        await Assert.ThrowsAsync<ResponseNotFoundException>(() => view.DecideAsync(AdminB, held.Id, "approve"));
+        await Assert.ThrowsAsync<ResponsePolicyException>(() => view.DecideAsync(ViewerA, held.Id, "approve"));
+
+        ResponseCommand approved = await view.DecideAsync(AdminA, held.Id, "approve");
+        Assert.Equal(CommandState.Queued, approved.State);
+        await Assert.ThrowsAsync<ResponseConflictException>(() => view.DecideAsync(AdminA, held.Id, "deny"));
+        Assert.Equal(CommandState.Cancelled, (await view.DecideAsync(Soc, held.Id, "cancel")).State);
+
+        AuditPage entries = await _s.Cloud.Get<IAuditLog>().QueryAsync(TenantScope.For(_s.Cloud.TownA.Id), new AuditQuery(ActionPrefix: "command"));
+        Assert.Equal(["command.request", "command.approve", "command.cancel"], entries.Entries.Select(e => e.Record.Action));
+        Assert.Equal(AdminA.Id, entries.Entries[1].Record.ActorId);
+    }
+
     private static IEnumerable<ProcessNode> Flatten(IEnumerable<ProcessNode> nodes) =>
         nodes.SelectMany(n => Flatten(n.Children).Prepend(n));
 }
