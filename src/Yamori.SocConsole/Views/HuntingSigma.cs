@@ -18,8 +18,11 @@ public sealed record SigmaHuntRules(IReadOnlyList<SigmaRule> Rules, IReadOnlyLis
 /// <summary>Runs a pasted Sigma rule over history with the cloud's own engine and event flattening.</summary>
 public static class HuntingSigma
 {
-    /// <summary>The longest rule text accepted (a rule is a few kilobytes; this is a text box, not a pack upload).</summary>
-    public const int MaxYamlChars = 64 * 1024;
+    /// <summary>
+    /// The longest rule text accepted: a rule is a few kilobytes, and the text crosses the live
+    /// connection, whose messages are limited to 32 KB (8,000 characters stay below it even in Japanese).
+    /// </summary>
+    public const int MaxYamlChars = 8000;
 
     /// <summary>
     /// Compiles <paramref name="yaml"/>. Any error (YAML syntax, Sigma schema, a condition that does
