@@ -40,6 +40,9 @@ public sealed class SeededCloud : IAsyncLifetime
 
     public Guid IncidentA { get; private set; }
 
+    /// <summary>The first-start operator (soc-admin), signed in over the API with password and TOTP.</summary>
+    public ApiClient Operator { get; private set; } = null!;
+
     public Actor Soc => Actor("soc", Role.SocAnalyst, null);
 
     public Actor TownAViewer => Actor("a-viewer", Role.TownViewer, Cloud.TownA.Id);
@@ -52,6 +55,9 @@ public sealed class SeededCloud : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cloud = await CloudFixture.StartAsync();
+
+        // First start creates the operator only while there are no users, so before anything else.
+        Operator = await ApiClient.SignInOperatorAsync(Cloud);
         ITenancyStore tenancy = Get<ITenancyStore>();
         TenantScope a = TenantScope.For(Cloud.TownA.Id), b = TenantScope.For(Cloud.TownB.Id);
         InternetA = new Segment(SegmentId.New(), Cloud.TownA.Id, SegmentKind.Internet, "インターネット接続系", [IPNetwork.Parse("10.1.200.0/24")]);
@@ -96,7 +102,11 @@ public sealed class SeededCloud : IAsyncLifetime
         IncidentA = Assert.Single(alerts).IncidentId ?? throw new InvalidOperationException("the alert joined no incident");
     }
 
-    public async Task DisposeAsync() => await Cloud.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Operator.Dispose();
+        await Cloud.DisposeAsync();
+    }
 
     public static TelemetryEvent Process(DateTimeOffset time, string image, string commandLine) =>
         new(time, new LogSource("windows", "process_creation", ""),

@@ -13,7 +13,7 @@ public sealed class HuntingExportTests(SeededCloud seeded)
     [Fact]
     public async Task The_export_is_the_signed_in_actors_query_as_utf8_csv_and_a_town_user_gets_only_their_town()
     {
-        using ApiClient operatorClient = await ApiClient.SignInOperatorAsync(seeded.Cloud);
+        ApiClient operatorClient = seeded.Operator;
         (ApiClient townB, _) = await ApiClient.CreateTownUserAsync(seeded.Cloud, operatorClient, "b-export", "town-viewer", seeded.Cloud.TownB.Id.Value);
         using (townB)
         {
