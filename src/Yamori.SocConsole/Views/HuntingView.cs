@@ -28,11 +28,14 @@ public sealed class HuntingView(ITenancyStore tenancy, IEventStore events)
     /// <summary>Rows a CSV export holds.</summary>
     public const int ExportCap = 10_000;
 
-    /// <summary>Events one hunt reads at most, whatever it finds; a wider hunt says it stopped early.</summary>
-    public const long MaxScanned = 200_000;
+    /// <summary>The default of <see cref="MaxScanned"/>: a few seconds of reading on the embedded store.</summary>
+    public const long DefaultMaxScanned = 200_000;
 
     private const int StorePage = 1000;
     private static readonly TimeSpan FirstSlice = TimeSpan.FromMinutes(5);
+
+    /// <summary>Events one hunt reads at most, whatever it finds; a wider hunt says it stopped early.</summary>
+    public long MaxScanned { get; init; } = DefaultMaxScanned;
 
     /// <summary>Events matching the query's type and every field condition, newest first, at most <paramref name="cap"/>.</summary>
     public Task<HuntResult> RunAsync(Actor actor, HuntQuery query, int cap = PageCap, CancellationToken cancellationToken = default)

@@ -93,6 +93,20 @@ public sealed class HuntingViewTests(SeededCloud seeded)
     }
 
     [Fact]
+    public async Task A_hunt_stops_at_its_scan_bound_and_says_so()
+    {
+        var bounded = new HuntingView(seeded.Get<ITenancyStore>(), seeded.Get<Yamori.Cloud.Storage.IEventStore>()) { MaxScanned = 3 };
+        HuntResult result = await bounded.RunAsync(seeded.TownAViewer, Day());
+        Assert.True(result.ScanLimitReached);
+        Assert.Equal(3, result.Scanned);
+        Assert.Equal(3, result.Rows.Count);
+
+        // The newest slices were read first.
+        Assert.Equal([@"C:\Tools\x.exe", PowerShellPath], result.Rows.Take(2).Select(r => HuntingFields.Text(r.Event, "Image")));
+        Assert.False((await View.RunAsync(seeded.TownAViewer, Day())).ScanLimitReached);
+    }
+
+    [Fact]
     public async Task A_sigma_rule_runs_over_history_with_the_cloud_engine_within_the_scope()
     {
         const string Rule = """
