@@ -129,5 +129,5 @@ public sealed class SeededCloud : IAsyncLifetime
 [CollectionDefinition(Name)]
 public sealed class SeededCloudCollection : ICollectionFixture<SeededCloud>
 {
-    public const string Name = "seeded cloud";
+    public const string Name = "devices and hunting: seeded cloud";
 }
