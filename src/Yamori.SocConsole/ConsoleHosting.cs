@@ -23,6 +23,9 @@ public static class ConsoleHosting
         services.AddSingleton<DashboardView>();
         services.AddSingleton<IncidentQueueView>();
         services.AddSingleton<IncidentDetailView>();
+        services.AddSingleton<DeviceListView>();
+        services.AddSingleton<DeviceDetailView>();
+        services.AddSingleton<HuntingView>();
         services.AddSingleton<IncidentFeed>();
         services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<IncidentFeed>());
         return services;
@@ -52,6 +55,9 @@ public static class ConsoleHosting
             http.Response.Cookies.Delete(SessionCookie);
             return Results.Redirect("/signin");
         }).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+
+        // The hunting page's query as a file; a plain GET so the browser downloads it (authenticated by the fallback policy).
+        app.MapGet("/hunting/export.csv", HuntingCsv.ExportAsync).ExcludeFromDescription();
 
         app.MapGet("/lang/{code}", (string code, string? returnUrl, HttpContext http) =>
         {
