@@ -21,6 +21,11 @@ public static class ConsoleHosting
         services.AddScoped<ConsoleSession>();
         services.AddSingleton<ConsoleAudit>();
         services.AddSingleton<DashboardView>();
+        services.AddSingleton<TenantAccess>();
+        services.AddSingleton<RulesView>();
+        services.AddSingleton<TenantsView>();
+        services.AddSingleton<TenantUsersView>();
+        services.AddSingleton<AuditView>();
         services.AddSingleton<IncidentFeed>();
         services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<IncidentFeed>());
         return services;
