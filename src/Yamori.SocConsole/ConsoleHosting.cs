@@ -26,6 +26,11 @@ public static class ConsoleHosting
         services.AddSingleton<DeviceListView>();
         services.AddSingleton<DeviceDetailView>();
         services.AddSingleton<HuntingView>();
+        services.AddSingleton<TenantAccess>();
+        services.AddSingleton<RulesView>();
+        services.AddSingleton<TenantsView>();
+        services.AddSingleton<TenantUsersView>();
+        services.AddSingleton<AuditView>();
         services.AddSingleton<IncidentFeed>();
         services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<IncidentFeed>());
         return services;

@@ -25,7 +25,7 @@ public sealed class CrossTenantRouteTests : IAsyncLifetime
 
         // The console's sign-in, password and language pages and its sign-out act on the caller only;
         // the rule catalogue page is global like the API's.
-        "GET /signin", "GET /password", "POST /signout", "GET /lang/{code}", "GET /rules/{Id}",
+        "GET /signin", "GET /password", "POST /signout", "GET /lang/{code}", "GET /rules/{RuleId}", "GET /not-found",
     ];
 
     /// <summary>Console pages name their object {Id}; what it is follows from the page's area.</summary>

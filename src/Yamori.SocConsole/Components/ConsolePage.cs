@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Http;
 using Yamori.Cloud.Identity;
 using Yamori.SocConsole.Localization;
 using Yamori.SocConsole.Session;
@@ -23,10 +22,6 @@ public abstract class ConsolePage : ComponentBase
 
     [Inject]
     protected TimeProvider Time { get; set; } = default!;
-
-    /// <summary>The request during the first (server) render; null on the live connection.</summary>
-    [CascadingParameter]
-    private HttpContext? HttpContext { get; set; }
 
     /// <summary>The actor as of the last <see cref="RequireActorAsync"/>; null before it or after a redirect.</summary>
     protected Actor? Actor { get; private set; }
@@ -55,15 +50,9 @@ public abstract class ConsolePage : ComponentBase
 
     /// <summary>
     /// For a page whose object is missing or outside the user's towns (the two look the same): the
-    /// first render answers 404, as the API does, and the page shows <c>NotFoundMessage</c>.
+    /// router shows the not-found page, and a first (server) render answers 404, as the API does.
     /// </summary>
-    protected void RespondNotFound()
-    {
-        if (HttpContext is { Response.HasStarted: false } http)
-        {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
-        }
-    }
+    protected void RespondNotFound() => Nav.NotFound();
 
     /// <summary>True for roles that work incidents and order responses.</summary>
     protected bool CanOperate => Actor?.Role is Role.SocAdmin or Role.SocAnalyst or Role.TownAdmin;

@@ -24,8 +24,12 @@ public sealed class DevicePagesOverHttpTests(SeededCloud seeded)
         Assert.Contains("data-testid=\"device-events\"", detail, StringComparison.Ordinal);
         Assert.Contains($"/incidents/{seeded.IncidentA}", detail, StringComparison.Ordinal);
 
-        string unknown = await PageAsync(http, $"devices/{Guid.NewGuid()}");
-        Assert.Contains("data-testid=\"not-found\"", unknown, StringComparison.Ordinal);
+        // An unknown device answers 404 like the API, with the console's not-found page.
+        using (HttpResponseMessage unknown = await http.GetAsync($"devices/{Guid.NewGuid()}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Contains("data-testid=\"not-found\"", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         string hunting = await PageAsync(http, $"hunting?device={seeded.APc01.Id}");
         Assert.Contains("data-testid=\"hunt-form\"", hunting, StringComparison.Ordinal);
