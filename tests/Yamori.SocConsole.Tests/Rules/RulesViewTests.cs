@@ -81,8 +81,8 @@ public sealed class RulesViewTests : IAsyncLifetime
         Assert.Equal(AuditOutcome.Succeeded, audited.Record.Outcome);
         Assert.Equal("192.0.2.11", audited.Record.RemoteAddress);
         // The same JSON as the API's recorder writes (web defaults: enums as numbers).
-        Assert.Equal((int)RuleState.Default, JsonDocument.Parse(audited.Record.Before!).RootElement.GetProperty("state").GetInt32());
-        Assert.Equal((int)RuleState.Disabled, JsonDocument.Parse(audited.Record.After!).RootElement.GetProperty("state").GetInt32());
+        Assert.Equal(nameof(RuleState.Default), JsonDocument.Parse(audited.Record.Before!).RootElement.GetProperty("state").GetString());
+        Assert.Equal(nameof(RuleState.Disabled), JsonDocument.Parse(audited.Record.After!).RootElement.GetProperty("state").GetString());
 
         await View.SetStateAsync(_cloud.SocAdmin, _cloud.TownA.Id, AdminCloud.CertutilId, RuleState.Enabled);
         Assert.True(await settings.IsEnabledAsync(_cloud.TownA.Id, AdminCloud.CertutilId));
