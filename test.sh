@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 
 # Test data lives outside the repository (../shared/data); tests skip with a message when absent.
 export YAMORI_SIGMAHQ="${YAMORI_SIGMAHQ:-$(cd .. && pwd)/shared/data/sigmahq}"
+# Test artifacts (the console's screenshots from a real browser) land here, outside the build output.
+export YAMORI_ARTIFACTS="${YAMORI_ARTIFACTS:-$(pwd)/artifacts}"
 
 need_pkgs=()
 # libevtx's evtxexport is the independent reference the EVTX decoder is compared with.

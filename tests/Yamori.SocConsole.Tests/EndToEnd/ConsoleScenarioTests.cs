@@ -143,15 +143,46 @@ public sealed class ConsoleScenarioTests
         await Expect(other.Locator("body")).Not.ToContainTextAsync("Certutil");
         await Browser.ScreenshotAsync(other, "07-other-town-not-found");
 
-        // The main screens render for the analyst, in Japanese and after the switch in English.
+        // The main screens render for the analyst with their data and every word found.
         await analyst.GotoAsync(site);
         await WaitLiveAsync(analyst);
         await Expect(analyst.Locator("[data-testid=town-row]")).ToHaveCountAsync(2);
         await Browser.ScreenshotAsync(analyst, "03-dashboard");
+        foreach ((string path, string name, string expected) in (IEnumerable<(string, string, string)>)
+        [
+            ("devices", "09-devices", agent.Hostname),
+            ("hunting", "10-hunting", "脅威ハンティング"),
+            ("rules", "11-rules", "process_creation"),
+            ("tenants", "12-tenants", cloud.Towns[1].Name),
+            ($"tenants/{cloud.Towns[0].Tenant}", "13-town", "LGWAN接続系"),
+            ("audit", "14-audit", "command.request"),
+        ])
+        {
+            await analyst.GotoAsync(site + path);
+            await WaitLiveAsync(analyst);
+            await Expect(analyst.Locator("main")).ToContainTextAsync(expected);
+            await Expect(analyst.Locator("[data-testid=not-found]")).ToHaveCountAsync(0);
+            await Expect(analyst.Locator("main")).Not.ToContainTextAsync(MissingKey());
+            await Browser.ScreenshotAsync(analyst, name);
+        }
+
+        await analyst.GotoAsync(site + "devices");
+        await WaitLiveAsync(analyst);
+        await analyst.ClickAsync($"main a:text('{agent.Hostname}')");
+        await analyst.WaitForURLAsync("**/devices/*");
+        await Expect(analyst.Locator("[data-testid=device-events]")).ToContainTextAsync("certutil.exe");
+        await Expect(analyst.Locator("main")).ToContainTextAsync(cloud.Towns[0].Name);
+        await Browser.ScreenshotAsync(analyst, "15-device");
+
+        await analyst.GotoAsync(site);
+        await WaitLiveAsync(analyst);
         await analyst.ClickAsync("a.lang");
         await Expect(analyst.Locator("h1")).ToHaveTextAsync("Dashboard");
         await Browser.ScreenshotAsync(analyst, "08-dashboard-en");
     }
+
+    /// <summary>A resource key shown instead of its text (<c>[Devices.Title]</c>).</summary>
+    private static System.Text.RegularExpressions.Regex MissingKey() => new(@"\[[A-Z][A-Za-z]+\.[A-Za-z.]+\]");
 
     private static async Task ChangePasswordAsync(IPage page, string oneTime)
     {
