@@ -97,12 +97,22 @@ public sealed record AuditEntry(long Sequence, DateTimeOffset At, AuditRecord Re
     public string HashHex => Convert.ToHexStringLower(Hash);
 }
 
-/// <summary>A filter over the audit log, paged by sequence (keyset): pass the last sequence seen as <see cref="AfterSequence"/>.</summary>
+/// <summary>
+/// A filter over the audit log, paged by sequence (keyset): oldest first from
+/// <see cref="AfterSequence"/>, or with <see cref="NewestFirst"/> backwards from
+/// <see cref="BeforeSequence"/>, so a console page of the newest entries costs the same on a log of
+/// a thousand entries or of ten million.
+/// </summary>
 /// <param name="From">Entries at or after this time.</param>
 /// <param name="To">Entries before this time (exclusive).</param>
+/// <param name="ActorId">The actor's id exactly.</param>
 /// <param name="ActionPrefix">Matches the action itself and its dotted children: <c>user</c> matches <c>user.create</c>, not <c>users</c>.</param>
 /// <param name="Tenant">Only entries about this tenant (a town scope sees only its own anyway).</param>
 /// <param name="Limit">Page size, 1 to <see cref="MaxLimit"/>.</param>
+/// <param name="ActorText">The actor's id exactly, or a part of its name (case-insensitive for ASCII).</param>
+/// <param name="Outcome">Only entries with this outcome.</param>
+/// <param name="NewestFirst">Descending sequence; pages continue from <see cref="BeforeSequence"/>.</param>
+/// <param name="BeforeSequence">With <see cref="NewestFirst"/>: entries below this sequence (the last one seen).</param>
 public sealed record AuditQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
@@ -110,12 +120,19 @@ public sealed record AuditQuery(
     string? ActionPrefix = null,
     TenantId? Tenant = null,
     long AfterSequence = 0,
-    int Limit = 100)
+    int Limit = 100,
+    string? ActorText = null,
+    AuditOutcome? Outcome = null,
+    bool NewestFirst = false,
+    long? BeforeSequence = null)
 {
     public const int MaxLimit = 1000;
 }
 
-/// <summary>One page of entries in ascending sequence; <see cref="NextAfterSequence"/> is null on the last page.</summary>
+/// <summary>
+/// One page of entries in the query's order; <see cref="NextAfterSequence"/> (the last entry's
+/// sequence: pass it as AfterSequence, or BeforeSequence when newest first) is null on the last page.
+/// </summary>
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, long? NextAfterSequence);
 
 /// <summary>Why a chain is broken.</summary>

@@ -22,4 +22,7 @@ public interface IAuditLog
     /// </summary>
     /// <exception cref="ArgumentException">The limit is out of range.</exception>
     ValueTask<AuditPage> QueryAsync(TenantScope scope, AuditQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>How many entries in <paramref name="scope"/> match <paramref name="query"/>'s filters (paging fields ignored).</summary>
+    ValueTask<long> CountAsync(TenantScope scope, AuditQuery query, CancellationToken cancellationToken = default);
 }

@@ -142,7 +142,6 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
 
     public ValueTask<AuditPage> QueryAsync(TenantScope scope, AuditQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(query);
         if (query.Limit is < 1 or > AuditQuery.MaxLimit)
         {
@@ -151,8 +150,55 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
 
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand cmd = connection.CreateCommand();
-        var where = new List<string> { TenantFilter.Predicate(cmd, scope, "tenant_id"), "sequence > $after" };
-        cmd.Parameters.AddWithValue("$after", query.AfterSequence);
+        List<string> where = Filters(cmd, scope, query);
+        if (query.NewestFirst)
+        {
+            if (query.BeforeSequence is { } before)
+            {
+                where.Add("sequence < $before");
+                cmd.Parameters.AddWithValue("$before", before);
+            }
+        }
+        else
+        {
+            where.Add("sequence > $after");
+            cmd.Parameters.AddWithValue("$after", query.AfterSequence);
+        }
+
+        cmd.CommandText = $"SELECT {Columns} FROM audit_log WHERE {string.Join(" AND ", where)} ORDER BY sequence {(query.NewestFirst ? "DESC" : "ASC")} LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", query.Limit + 1);
+        var entries = new List<AuditEntry>();
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            entries.Add(ReadEntry(r));
+        }
+
+        long? next = null;
+        if (entries.Count > query.Limit)
+        {
+            entries.RemoveAt(entries.Count - 1);
+            next = entries[^1].Sequence;
+        }
+
+        return ValueTask.FromResult(new AuditPage(entries, next));
+    }
+
+    public ValueTask<long> CountAsync(TenantScope scope, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand cmd = connection.CreateCommand();
+        List<string> where = Filters(cmd, scope, query);
+        cmd.CommandText = $"SELECT COUNT(*) FROM audit_log WHERE {string.Join(" AND ", where)}";
+        return ValueTask.FromResult((long)cmd.ExecuteScalar()!);
+    }
+
+    /// <summary>The query's filters as SQL, scope first: the one place an audit read is scoped.</summary>
+    private static List<string> Filters(SqliteCommand cmd, TenantScope scope, AuditQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var where = new List<string> { TenantFilter.Predicate(cmd, scope, "tenant_id") };
         if (query.From is { } from)
         {
             where.Add("at_ticks >= $from");
@@ -171,6 +217,18 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
             cmd.Parameters.AddWithValue("$actor", actor);
         }
 
+        if (query.ActorText is { Length: > 0 } text)
+        {
+            where.Add("(actor_id = $actorText OR instr(lower(actor_name), lower($actorText)) > 0)");
+            cmd.Parameters.AddWithValue("$actorText", text);
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            where.Add("outcome = $outcome");
+            cmd.Parameters.AddWithValue("$outcome", (int)outcome);
+        }
+
         if (query.ActionPrefix is { } prefix)
         {
             where.Add("(action = $prefix OR substr(action, 1, length($prefix) + 1) = $prefix || '.')");
@@ -183,23 +241,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider clock) 
             cmd.Parameters.AddWithValue("$tenant", tenant.ToBlob());
         }
 
-        cmd.CommandText = $"SELECT {Columns} FROM audit_log WHERE {string.Join(" AND ", where)} ORDER BY sequence LIMIT $limit";
-        cmd.Parameters.AddWithValue("$limit", query.Limit + 1);
-        var entries = new List<AuditEntry>();
-        using SqliteDataReader r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            entries.Add(ReadEntry(r));
-        }
-
-        long? next = null;
-        if (entries.Count > query.Limit)
-        {
-            entries.RemoveAt(entries.Count - 1);
-            next = entries[^1].Sequence;
-        }
-
-        return ValueTask.FromResult(new AuditPage(entries, next));
+        return where;
     }
 
     public void Dispose() => _appendLock.Dispose();

@@ -7,7 +7,8 @@ namespace Yamori.SocConsole.Views;
 /// <summary>What to look for in the audit log. Times are instants (the page reads them as JST).</summary>
 /// <param name="Actor">Matches the actor's id exactly or a part of its name (case-insensitive).</param>
 /// <param name="Action">An action and its dotted children: <c>user</c> matches <c>user.create</c>.</param>
-/// <param name="Page">0 is the newest page.</param>
+/// <param name="Page">0 is the newest page (for display; <paramref name="Before"/> decides what is read).</param>
+/// <param name="Before">The <see cref="AuditResult.NextBefore"/> of the page before this one; null for the newest page.</param>
 public sealed record AuditSearch(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
@@ -16,10 +17,12 @@ public sealed record AuditSearch(
     TenantId? Tenant = null,
     AuditOutcome? Outcome = null,
     int Page = 0,
-    int PageSize = 50);
+    int PageSize = 50,
+    long? Before = null);
 
 /// <summary>One page of entries, newest first, with the town names the actor may see.</summary>
-public sealed record AuditResult(IReadOnlyList<AuditEntry> Entries, int Total, int Page, int PageSize, IReadOnlyDictionary<TenantId, string> Towns)
+/// <param name="NextBefore">Where the next (older) page starts; null on the oldest page.</param>
+public sealed record AuditResult(IReadOnlyList<AuditEntry> Entries, int Total, int Page, int PageSize, IReadOnlyDictionary<TenantId, string> Towns, long? NextBefore = null)
 {
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 }
@@ -31,58 +34,31 @@ public sealed record AuditResult(IReadOnlyList<AuditEntry> Entries, int Total, i
 /// </summary>
 public sealed class AuditView(IAuditLog log, ITenancyStore tenancy)
 {
-    private const int Batch = AuditQuery.MaxLimit;
-
     /// <summary>
-    /// The entries matching <paramref name="search"/>, newest first. The log pages oldest first
-    /// only, so this walks the matching entries once and keeps the newest pages it needs.
+    /// The entries matching <paramref name="search"/>, newest first, one keyset page read from the
+    /// log (all filters in its query), so a page costs the same however long the log grows.
     /// </summary>
     public async Task<AuditResult> SearchAsync(Actor actor, AuditSearch search, CancellationToken cancellationToken = default)
     {
         int size = Math.Clamp(search.PageSize, 1, 500);
-        int page = Math.Max(0, search.Page);
-        int keep = (page + 1) * size;
-        string? action = string.IsNullOrWhiteSpace(search.Action) ? null : search.Action.Trim().ToLowerInvariant();
-        string? who = string.IsNullOrWhiteSpace(search.Actor) ? null : search.Actor.Trim();
-        var newest = new Queue<AuditEntry>(keep + 1);
-        int total = 0;
-        long after = 0;
-        while (true)
-        {
-            AuditPage batch = await log.QueryAsync(actor.Scope, new AuditQuery(search.From, search.To, null, action, search.Tenant, after, Batch), cancellationToken);
-            foreach (AuditEntry entry in batch.Entries)
-            {
-                if (Matches(entry.Record, who, search.Outcome))
-                {
-                    total++;
-                    newest.Enqueue(entry);
-                    if (newest.Count > keep)
-                    {
-                        newest.Dequeue();
-                    }
-                }
-            }
-
-            if (batch.NextAfterSequence is not { } next)
-            {
-                break;
-            }
-
-            after = next;
-        }
-
-        // The queue holds the newest `keep` entries oldest first; the asked page is the oldest `size` of them reversed.
-        int onPage = Math.Max(0, Math.Min(size, total - (page * size)));
-        List<AuditEntry> entries = newest.Take(onPage).Reverse().ToList();
+        var query = new AuditQuery(
+            search.From,
+            search.To,
+            ActionPrefix: string.IsNullOrWhiteSpace(search.Action) ? null : search.Action.Trim().ToLowerInvariant(),
+            Tenant: search.Tenant,
+            Limit: size,
+            ActorText: string.IsNullOrWhiteSpace(search.Actor) ? null : search.Actor.Trim(),
+            Outcome: search.Outcome,
+            NewestFirst: true,
+            BeforeSequence: search.Before);
+        AuditPage page = await log.QueryAsync(actor.Scope, query, cancellationToken);
+        long total = await log.CountAsync(actor.Scope, query, cancellationToken);
         IReadOnlyList<Tenant> towns = await tenancy.ListTenantsAsync(actor.Scope, cancellationToken);
-        return new AuditResult(entries, total, page, size, towns.ToDictionary(t => t.Id, t => t.Name));
+        return new AuditResult(page.Entries, (int)Math.Min(total, int.MaxValue), Math.Max(0, search.Page), size, towns.ToDictionary(t => t.Id, t => t.Name), page.NextAfterSequence);
     }
 
     /// <summary>The chain verification (<c>yamori audit verify</c>), or null for town roles, to whom the API does not offer it.</summary>
     public async Task<AuditVerification?> VerifyAsync(Actor actor, CancellationToken cancellationToken = default) =>
         TenantAccess.IsSoc(actor) ? await log.VerifyAsync(cancellationToken) : null;
 
-    private static bool Matches(AuditRecord record, string? who, AuditOutcome? outcome) =>
-        (outcome is null || record.Outcome == outcome)
-        && (who is null || record.ActorId == who || record.ActorName.Contains(who, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,4 +1,5 @@
 using Yamori.Cloud.Audit;
+using Yamori.Cloud.Identity;
 using Yamori.Cloud.Tenancy;
 
 namespace Yamori.Cloud.Tests.Audit;
@@ -96,5 +97,36 @@ public sealed class AuditQueryTests : IDisposable
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await _log.QueryAsync(TenantScope.AllTenants, new AuditQuery(Limit: limit)));
         Assert.Contains("limit", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Newest_first_pages_backwards_by_keyset_and_counts_what_matches()
+    {
+        await Seed();
+        AuditPage newest = await _log.QueryAsync(TenantScope.AllTenants, new AuditQuery(Limit: 4, NewestFirst: true));
+        Assert.Equal(new long[] { 6, 5, 4, 3 }, newest.Entries.Select(e => e.Sequence));
+        Assert.Equal(3, newest.NextAfterSequence);
+        AuditPage older = await _log.QueryAsync(TenantScope.AllTenants, new AuditQuery(Limit: 4, NewestFirst: true, BeforeSequence: newest.NextAfterSequence));
+        Assert.Equal(new long[] { 2, 1 }, older.Entries.Select(e => e.Sequence));
+        Assert.Null(older.NextAfterSequence);
+
+        // The town's scope applies backwards too, and the count ignores paging.
+        Assert.Equal(new long[] { 6, 5, 4, 1 }, await Sequences(TenantScope.For(_a), new AuditQuery(NewestFirst: true)));
+        Assert.Equal(4, await _log.CountAsync(TenantScope.For(_a), new AuditQuery(Limit: 1, NewestFirst: true, BeforeSequence: 5)));
+        Assert.Equal(1, await _log.CountAsync(TenantScope.For(_b), new AuditQuery()));
+        Assert.Equal(4, await _log.CountAsync(TenantScope.AllTenants, new AuditQuery(ActionPrefix: "user")));
+    }
+
+    [Fact]
+    public async Task Filters_by_a_part_of_the_actor_name_or_its_id_and_by_outcome()
+    {
+        await Seed();
+        await _log.AppendAsync(new AuditRecord("u9", "Karuizawa-Admin", ActorKind.User, Role.TownAdmin, _a, "incident.status", "incident", "i-1", AuditOutcome.Denied, "192.0.2.9"));
+        Assert.Equal(new long[] { 7 }, await Sequences(TenantScope.AllTenants, new AuditQuery(ActorText: "zawa-ADM")));
+        Assert.Equal(new long[] { 7 }, await Sequences(TenantScope.AllTenants, new AuditQuery(ActorText: "u9")));
+        Assert.Equal(new long[] { 4 }, await Sequences(TenantScope.AllTenants, new AuditQuery(ActorText: "u2")));
+        Assert.Equal(new long[] { 7 }, await Sequences(TenantScope.For(_a), new AuditQuery(Outcome: AuditOutcome.Denied)));
+        Assert.Empty(await Sequences(TenantScope.For(_b), new AuditQuery(Outcome: AuditOutcome.Denied)));
+        Assert.Equal(6, await _log.CountAsync(TenantScope.AllTenants, new AuditQuery(Outcome: AuditOutcome.Succeeded)));
     }
 }

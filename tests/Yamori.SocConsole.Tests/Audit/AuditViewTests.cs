@@ -63,12 +63,16 @@ public sealed class AuditViewTests : IAsyncLifetime
         Assert.Equal(5, (await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(From: DateTimeOffset.UtcNow.AddHours(-1)))).Total);
 
         IReadOnlyList<AuditEntry> all = (await View.SearchAsync(_cloud.SocAdmin, new AuditSearch())).Entries;
+        // Keyset pages from the newest: each page continues below the last sequence of the one before.
         AuditResult first = await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(PageSize: 2));
-        AuditResult last = await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(Page: 2, PageSize: 2));
+        AuditResult second = await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(Page: 1, PageSize: 2, Before: first.NextBefore));
+        AuditResult last = await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(Page: 2, PageSize: 2, Before: second.NextBefore));
         Assert.Equal(3, first.Pages);
         Assert.Equal(all.Take(2).Select(e => e.Sequence), first.Entries.Select(e => e.Sequence));
+        Assert.Equal(all.Skip(2).Take(2).Select(e => e.Sequence), second.Entries.Select(e => e.Sequence));
         Assert.Equal(all[4].Sequence, Assert.Single(last.Entries).Sequence);
-        Assert.Empty((await View.SearchAsync(_cloud.SocAdmin, new AuditSearch(Page: 3, PageSize: 2))).Entries);
+        Assert.Null(last.NextBefore);
+        Assert.Equal(5, last.Total);
     }
 
     [Fact]
