@@ -5,6 +5,7 @@ using Yamori.Cloud.Detection;
 using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Tenancy;
 using Yamori.Server.Security;
+using Yamori.SocConsole.Live;
 using Yamori.Sigma.Rules;
 
 namespace Yamori.Server.Api;
@@ -78,7 +79,7 @@ public static class IncidentsApi
         return TypedResults.Ok(new Page<IncidentDto>(page.Items.Select(IncidentDto.From).ToList(), page.NextCursor));
     }
 
-    private static async Task<IResult> ChangeStatusAsync(Guid incidentId, ChangeStatusRequest request, HttpContext http, IncidentService service, IChangeRecorder changes, CancellationToken ct)
+    private static async Task<IResult> ChangeStatusAsync(Guid incidentId, ChangeStatusRequest request, HttpContext http, IncidentService service, IChangeRecorder changes, IncidentFeed feed, CancellationToken ct)
     {
         if (!TryParseStatus(request.Status, out IncidentStatus to))
         {
@@ -92,10 +93,11 @@ public static class IncidentsApi
         }
 
         await changes.RecordAsync(http, "incident.status", change.After.Tenant, "incident", incidentId.ToString(), IncidentDto.From(change.Before), IncidentDto.From(change.After), ct);
+        feed.Publish(change.After.Tenant);
         return TypedResults.Ok(IncidentDto.From(change.After));
     }
 
-    private static async Task<IResult> AssignAsync(Guid incidentId, AssignRequest request, HttpContext http, IncidentService service, IChangeRecorder changes, CancellationToken ct)
+    private static async Task<IResult> AssignAsync(Guid incidentId, AssignRequest request, HttpContext http, IncidentService service, IChangeRecorder changes, IncidentFeed feed, CancellationToken ct)
     {
         IncidentChange? change = await service.AssignAsync(http.Actor(), incidentId, request.Assignee, request.Note, ct);
         if (change is null)
@@ -104,6 +106,7 @@ public static class IncidentsApi
         }
 
         await changes.RecordAsync(http, "incident.assign", change.After.Tenant, "incident", incidentId.ToString(), IncidentDto.From(change.Before), IncidentDto.From(change.After), ct);
+        feed.Publish(change.After.Tenant);
         return TypedResults.Ok(IncidentDto.From(change.After));
     }
 

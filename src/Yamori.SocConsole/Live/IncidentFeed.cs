@@ -26,6 +26,6 @@ public sealed class IncidentFeed : IIncidentListener
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>For changes made by people (status, assignee) in the console, so other open queues follow.</summary>
+    /// <summary>For changes made by people (status, assignee) in the console or through the API, so open queues follow.</summary>
     public void Publish(TenantId tenant) => Changed?.Invoke(tenant);
 }

@@ -166,6 +166,34 @@ public sealed class IncidentViewsTests : IAsyncLifetime
         Assert.Equal(AdminA.Id, entries.Entries[1].Record.ActorId);
     }
 
+    [SkippableFact]
+    public async Task A_change_made_through_the_api_tells_open_queues_of_that_town()
+    {
+        Skip.If(_s is null, "SigmaHQ data not found (YAMORI_SIGMAHQ or ../shared/data/sigmahq)");
+        var told = new List<TenantId>();
+        Live.IncidentFeed feed = _s.Cloud.Get<Live.IncidentFeed>();
+        void Record(TenantId t)
+        {
+            lock (told)
+            {
+                told.Add(t);
+            }
+        }
+
+        feed.Changed += Record;
+        try
+        {
+            await _s.AdminA.PostAsync($"api/v1/incidents/{IncidentA}/status", new { status = "investigating" });
+            await _s.AdminA.PostAsync($"api/v1/incidents/{IncidentA}/assignee", new { assignee = "someone" });
+        }
+        finally
+        {
+            feed.Changed -= Record;
+        }
+
+        Assert.Equal([_s.Cloud.TownA.Id, _s.Cloud.TownA.Id], told);
+    }
+
     private static IEnumerable<ProcessNode> Flatten(IEnumerable<ProcessNode> nodes) =>
         nodes.SelectMany(n => Flatten(n.Children).Prepend(n));
 }
