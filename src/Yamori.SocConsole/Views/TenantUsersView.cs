@@ -49,4 +49,12 @@ public sealed class TenantUsersView(UserAdministration users, TenantAccess acces
     /// <summary>Sets a one-time password (in the result only); null when not visible.</summary>
     public async Task<PasswordReset?> ResetPasswordAsync(Actor actor, UserId user, CancellationToken cancellationToken = default) =>
         await users.ResetPasswordAsync(actor, user, cancellationToken);
+
+    /// <summary>Clears a lost second factor; the user sets up a new one at their next sign-in. Null when not visible.</summary>
+    public async Task<UserView?> ResetTotpAsync(Actor actor, UserId user, CancellationToken cancellationToken = default) =>
+        await users.ResetTotpAsync(actor, user, cancellationToken);
+
+    /// <summary>Changes a user's role within their town (or among SOC roles), ending their sessions; null when not visible.</summary>
+    public async Task<UserView?> ChangeRoleAsync(Actor actor, UserView user, Role role, CancellationToken cancellationToken = default) =>
+        await users.ChangeRoleAsync(actor, user.Id, role, user.Tenant, cancellationToken);
 }

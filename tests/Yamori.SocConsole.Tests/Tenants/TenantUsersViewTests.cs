@@ -53,4 +53,24 @@ public sealed class TenantUsersViewTests : IAsyncLifetime
         Assert.Equal(["analyst1"], (await View.ListAsync(_cloud.SocAnalyst, null))!.Select(u => u.Login));
         Assert.False((await View.ListAsync(_cloud.AdminA, _cloud.TownA.Id))!.Single().Disabled);
     }
+
+    [Fact]
+    public async Task A_town_admin_changes_a_role_within_the_town_and_resets_a_lost_second_factor_and_town_B_cannot()
+    {
+        CreatedUser created = (await View.CreateAsync(_cloud.SocAdmin, "sato", "佐藤", Role.TownViewer, _cloud.TownA.Id))!;
+        UserView listed = Assert.Single((await View.ListAsync(_cloud.AdminA, _cloud.TownA.Id))!);
+
+        Assert.Null(await View.ChangeRoleAsync(_cloud.AdminB, listed, Role.TownAdmin));
+        UserView promoted = (await View.ChangeRoleAsync(_cloud.AdminA, listed, Role.TownAdmin))!;
+        Assert.Equal((Role.TownAdmin, _cloud.TownA.Id), (promoted.Role, promoted.Tenant!.Value));
+        // A town user never becomes a SOC role through their town (the page offers only town roles).
+        await Assert.ThrowsAsync<ArgumentException>(() => View.ChangeRoleAsync(_cloud.AdminA, promoted, Role.SocAdmin));
+
+        Assert.Null(await View.ResetTotpAsync(_cloud.AdminB, created.User.Id));
+        Assert.False((await View.ResetTotpAsync(_cloud.AdminA, created.User.Id))!.TotpEnabled);
+
+        IReadOnlyList<AuditEntry> log = await _cloud.AuditAsync();
+        Assert.Contains(log, e => e.Record.Action == "user.role" && e.Record.ActorId == _cloud.AdminA.Id && e.Record.After!.Contains("town-admin", StringComparison.Ordinal));
+        Assert.Contains(log, e => e.Record.Action.StartsWith("user.totp", StringComparison.Ordinal) && e.Record.ActorId == _cloud.AdminA.Id);
+    }
 }
