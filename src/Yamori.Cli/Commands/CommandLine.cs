@@ -19,6 +19,8 @@ public static class CommandLine
               run the cloud (agent stream with mutual TLS, REST API) on the embedded database (yamori up --help)
           yamori audit verify --data DIR
               recompute the audit log's hash chain; exit 1 and the first broken entry if tampered
+          yamori totp < secret.txt
+              print the current sign-in code for a TOTP secret read from standard input
           yamori demo [--sigmahq DIR]
               load every SigmaHQ rule and replay SigmaHQ's regression events through the engine
         """;
@@ -35,6 +37,7 @@ public static class CommandLine
                 ["up", .. var rest] => await UpCommand.RunAsync(rest, stdout, stderr),
                 ["audit", "verify", .. var rest] => await AuditCommand.VerifyAsync(rest, stdout, stderr),
                 ["demo", .. var rest] => DemoCommand.Run(rest, stdout, stderr),
+                ["totp"] => TotpCommand.Run(Console.In, stdout, stderr, TimeProvider.System),
                 ["scan", .. var rest] when rest.Contains("--help") || rest.Contains("-h") => Print(stdout, ScanCommand.Help),
                 ["scan", .. var rest] => ScanCommand.Run(rest, stdout, stderr),
                 ["evtx", "dump", .. var rest] => EvtxDumpCommand.Run(rest, stdout, stderr),
