@@ -87,6 +87,16 @@ public sealed class ConsoleScenarioTests
         string incidentId = (await row.GetAttributeAsync("data-incident"))!;
         await Browser.ScreenshotAsync(analyst, "04-incidents");
 
+        // The queue's keys: x selects the row under the cursor, a assigns it to me, s goes to the status change.
+        await analyst.Locator("[data-testid=queue]").FocusAsync();
+        await analyst.Keyboard.PressAsync("x");
+        await Expect(analyst.Locator("[data-testid=selected-count]")).ToHaveTextAsync("1件選択");
+        await analyst.Keyboard.PressAsync("a");
+        await Expect(row.Locator("[data-testid=incident-assignee]")).ToHaveTextAsync("analyst1");
+        await analyst.Locator("[data-testid=queue]").FocusAsync();
+        await analyst.Keyboard.PressAsync("s");
+        await Expect(analyst.Locator("[data-testid=bulk-status]")).ToBeFocusedAsync();
+
         // 4. Open it: the process tree with the detected certutil under its parent; assign; isolate; resolve.
         await row.Locator("[data-testid=incident-link]").ClickAsync();
         await analyst.WaitForURLAsync($"**/incidents/{incidentId}");
@@ -97,7 +107,6 @@ public sealed class ConsoleScenarioTests
         await Expect(analyst.Locator("[data-testid=process-tree] > li")).ToContainTextAsync("certutil.exe");
         await Expect(analyst.Locator("[data-testid=technique]").Filter(new() { HasText = "T1105" })).ToContainTextAsync("Ingress Tool Transfer");
 
-        await analyst.ClickAsync("aside [data-testid=assign-me]");
         await Expect(analyst.Locator("[data-testid=incident-assignee]")).ToHaveTextAsync("analyst1");
 
         agent.Start();
