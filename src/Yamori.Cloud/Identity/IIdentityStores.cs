@@ -88,10 +88,11 @@ public interface ISessionStore
 
     /// <summary>
     /// Finds a live session (used within <paramref name="idleTimeout"/>, before its absolute
-    /// expiry) and slides its last use to <paramref name="now"/>, atomically. A dead session is
-    /// deleted and null returned.
+    /// expiry) and, when <paramref name="slide"/>, moves its last use to <paramref name="now"/>,
+    /// atomically. A dead session is deleted and null returned.
     /// </summary>
-    ValueTask<SessionRecord?> TouchSessionAsync(byte[] tokenHash, DateTimeOffset now, TimeSpan idleTimeout, CancellationToken cancellationToken = default);
+    /// <param name="slide">False for checks no person caused (a page refreshing itself), which must not keep an unattended session alive.</param>
+    ValueTask<SessionRecord?> TouchSessionAsync(byte[] tokenHash, DateTimeOffset now, TimeSpan idleTimeout, bool slide = true, CancellationToken cancellationToken = default);
 
     ValueTask<bool> DeleteSessionAsync(byte[] tokenHash, CancellationToken cancellationToken = default);
 

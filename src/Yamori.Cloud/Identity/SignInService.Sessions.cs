@@ -7,9 +7,10 @@ public sealed partial class SignInService
     /// <summary>
     /// The actor behind a session token, or null when the token is unknown, idle longer than the
     /// idle timeout, past its absolute lifetime, or its user is gone or disabled. Slides the idle
-    /// window. The actor carries the user's current role and tenant and this request's address.
+    /// window unless <paramref name="slide"/> is false (a check no person caused). The actor carries
+    /// the user's current role and tenant and this request's address.
     /// </summary>
-    public async ValueTask<Actor?> ValidateSessionAsync(string? sessionToken, string? remoteAddress, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async ValueTask<Actor?> ValidateSessionAsync(string? sessionToken, string? remoteAddress, DateTimeOffset now, bool slide = true, CancellationToken cancellationToken = default)
     {
         byte[]? hash = OpaqueToken.TryHash(SessionPrefix, sessionToken);
         if (hash is null)
@@ -17,7 +18,7 @@ public sealed partial class SignInService
             return null;
         }
 
-        SessionRecord? session = await _sessions.TouchSessionAsync(hash, now, _options.SessionIdleTimeout, cancellationToken);
+        SessionRecord? session = await _sessions.TouchSessionAsync(hash, now, _options.SessionIdleTimeout, slide, cancellationToken);
         if (session is null)
         {
             return null;
@@ -36,7 +37,7 @@ public sealed partial class SignInService
     /// <summary>Ends the session; false when it was not a live session.</summary>
     public async ValueTask<bool> SignOutAsync(string? sessionToken, string? remoteAddress, CancellationToken cancellationToken = default)
     {
-        Actor? actor = await ValidateSessionAsync(sessionToken, remoteAddress, _clock.GetUtcNow(), cancellationToken);
+        Actor? actor = await ValidateSessionAsync(sessionToken, remoteAddress, _clock.GetUtcNow(), cancellationToken: cancellationToken);
         if (actor is null || !await _sessions.DeleteSessionAsync(OpaqueToken.TryHash(SessionPrefix, sessionToken)!, cancellationToken))
         {
             return false;

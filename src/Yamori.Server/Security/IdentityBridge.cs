@@ -15,7 +15,7 @@ internal sealed class IdentityActorResolver(SignInService signIn, ApiTokenServic
         apiTokens.ValidateApiTokenAsync(token, remoteAddress, time.GetUtcNow(), cancellationToken);
 
     public ValueTask<Actor?> ResolveSessionAsync(string token, string? remoteAddress, CancellationToken cancellationToken) =>
-        signIn.ValidateSessionAsync(token, remoteAddress, time.GetUtcNow(), cancellationToken);
+        signIn.ValidateSessionAsync(token, remoteAddress, time.GetUtcNow(), cancellationToken: cancellationToken);
 }
 
 /// <summary>

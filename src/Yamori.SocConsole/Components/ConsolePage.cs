@@ -30,9 +30,10 @@ public abstract class ConsolePage : ComponentBase
     /// The current actor, or null after sending the browser to sign-in (session over) or to the
     /// password page (one-time password still in use). Call before every read and every action.
     /// </summary>
-    protected async Task<Actor?> RequireActorAsync()
+    /// <param name="personAction">False when the page refreshes itself (see <see cref="ConsoleSession.ActorAsync"/>).</param>
+    protected async Task<Actor?> RequireActorAsync(bool personAction = true)
     {
-        Actor = await Session.ActorAsync();
+        Actor = await Session.ActorAsync(personAction);
         if (Actor is null)
         {
             Nav.NavigateTo($"/signin?returnUrl={Uri.EscapeDataString("/" + Nav.ToBaseRelativePath(Nav.Uri))}", forceLoad: true);

@@ -11,7 +11,11 @@ namespace Yamori.SocConsole.Session;
 public sealed class ConsoleSession(AuthenticationStateProvider authentication, SignInService signIn, TimeProvider time)
 {
     /// <summary>The current actor, or null when the session no longer stands (send them to sign-in).</summary>
-    public async Task<Actor?> ActorAsync(CancellationToken cancellationToken = default)
+    /// <param name="personAction">
+    /// False for a page refreshing itself (a timer, a live update): it checks the session without
+    /// extending it, so a console left open on an unattended PC still signs out when idle.
+    /// </param>
+    public async Task<Actor?> ActorAsync(bool personAction = true, CancellationToken cancellationToken = default)
     {
         AuthenticationState state = await authentication.GetAuthenticationStateAsync();
 
@@ -21,6 +25,6 @@ public sealed class ConsoleSession(AuthenticationStateProvider authentication, S
             return null;
         }
 
-        return await signIn.ValidateSessionAsync(token, identity.Caller.RemoteAddress, time.GetUtcNow(), cancellationToken);
+        return await signIn.ValidateSessionAsync(token, identity.Caller.RemoteAddress, time.GetUtcNow(), personAction, cancellationToken);
     }
 }

@@ -41,14 +41,7 @@ public sealed class IncidentDetailView(
 
         Incident incident = detail.Incident;
         Tenant town = (await tenancy.GetTenantAsync(actor.Scope, incident.Tenant, cancellationToken))!;
-        var devices = new List<Device>();
-        foreach (DeviceId device in incident.Devices)
-        {
-            if (await tenancy.GetDeviceAsync(actor.Scope, device, cancellationToken) is { } d)
-            {
-                devices.Add(d);
-            }
-        }
+        IReadOnlyList<Device> devices = await DevicesAsync(actor, incident, cancellationToken);
 
         ProcessTree? tree = await incidents.GetProcessTreeAsync(actor, id, cancellationToken);
         IReadOnlyList<TimelineEntry> timeline = await incidents.GetTimelineAsync(actor, id, cancellationToken);
@@ -58,6 +51,21 @@ public sealed class IncidentDetailView(
             [incident.Assignee, .. detail.History.Transitions.Select(t => t.ActorId), .. detail.History.Assignments.SelectMany(a => new[] { a.ActorId, a.From, a.To }), .. detail.History.Comments.Select(c => c.AuthorId)],
             cancellationToken);
         return new IncidentPageData(detail, town, devices, tree, timeline, commands, allowed.ToDictionary(a => a.Kind), people);
+    }
+
+    /// <summary>The incident's devices as they are now (isolation state moves with command results).</summary>
+    public async Task<IReadOnlyList<Device>> DevicesAsync(Actor actor, Incident incident, CancellationToken cancellationToken = default)
+    {
+        var devices = new List<Device>();
+        foreach (DeviceId device in incident.Devices)
+        {
+            if (await tenancy.GetDeviceAsync(actor.Scope, device, cancellationToken) is { } d)
+            {
+                devices.Add(d);
+            }
+        }
+
+        return devices;
     }
 
     /// <summary>The response commands attached to the incident, newest first.</summary>

@@ -187,6 +187,23 @@ public sealed class SignInTests : IDisposable
     }
 
     [Fact]
+    public async Task A_check_no_person_caused_does_not_keep_an_idle_session_alive()
+    {
+        _f.CreateUser("viewer.a", Role.TownViewer, _f.A);
+        var ok = Assert.IsType<SignInResult.Succeeded>(await _f.SignIn.SignInAsync("viewer.a", IdentityFixture.Password, Remote));
+        DateTimeOffset t = _f.Clock.GetUtcNow();
+
+        // A console page refreshing itself every few minutes sees the session, without extending it.
+        for (int minutes = 5; minutes < 30; minutes += 5)
+        {
+            Assert.NotNull(await _f.SignIn.ValidateSessionAsync(ok.SessionToken, Remote, t.AddMinutes(minutes), slide: false));
+        }
+
+        Assert.Null(await _f.SignIn.ValidateSessionAsync(ok.SessionToken, Remote, t.AddMinutes(31), slide: false));
+        Assert.Null(await _f.SignIn.ValidateSessionAsync(ok.SessionToken, Remote, t.AddMinutes(31)));
+    }
+
+    [Fact]
     public async Task Sessions_end_twelve_hours_after_sign_in_however_active()
     {
         _f.CreateUser("viewer.a", Role.TownViewer, _f.A);

@@ -23,20 +23,21 @@ public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<SessionRecord?> TouchSessionAsync(byte[] tokenHash, DateTimeOffset now, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
+    public ValueTask<SessionRecord?> TouchSessionAsync(byte[] tokenHash, DateTimeOffset now, TimeSpan idleTimeout, bool slide = true, CancellationToken cancellationToken = default)
     {
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand cmd = connection.CreateCommand();
 
         // max(): a request carrying an older clock reading never moves the last use backwards.
         cmd.CommandText = """
-            UPDATE sessions SET last_seen_ticks = max(last_seen_ticks, $now)
+            UPDATE sessions SET last_seen_ticks = CASE WHEN $slide THEN max(last_seen_ticks, $now) ELSE last_seen_ticks END
             WHERE token_sha256 = $hash AND last_seen_ticks + $idle > $now AND expires_ticks > $now
             RETURNING user_id, created_ticks, last_seen_ticks, expires_ticks
             """;
         cmd.Parameters.AddWithValue("$hash", tokenHash);
         cmd.Parameters.AddWithValue("$now", now.UtcTicks);
         cmd.Parameters.AddWithValue("$idle", idleTimeout.Ticks);
+        cmd.Parameters.AddWithValue("$slide", slide);
         SessionRecord? session = null;
         using (SqliteDataReader r = cmd.ExecuteReader())
         {
