@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Yamori.Cloud.Events;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Storage;
@@ -58,6 +59,9 @@ public sealed class HuntingView(ITenancyStore tenancy, IEventStore events)
         RunAsync(actor, new HuntQuery(from, to, Device: device), cap, cancellationToken);
 
     /// <summary>The scan itself: also used by the Sigma hunt with the engine as matcher.</summary>
+    /// <summary>The longest one hunt or export may run before it stops and reports what it did not reach.</summary>
+    public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
+
     internal async Task<HuntResult> ScanAsync(Actor actor, HuntQuery query, HuntMatcher match, IReadOnlyList<string> columns, int cap, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cap);
@@ -70,6 +74,10 @@ public sealed class HuntingView(ITenancyStore tenancy, IEventStore events)
 
         var rows = new List<HuntRow>();
         long scanned = 0;
+
+        // A pasted rule's regex can cost up to its timeout per event: a wall-clock bound keeps one
+        // hunt from holding a core for hours; what was not reached is reported like the scan limit.
+        long started = Stopwatch.GetTimestamp();
         bool scanLimit = false, truncated = false;
         DateTimeOffset sliceEnd = query.To;
         TimeSpan length = FirstSlice;
@@ -93,13 +101,20 @@ public sealed class HuntingView(ITenancyStore tenancy, IEventStore events)
                     scanned += page.Count;
                     foreach (StoredEvent stored in page)
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (Stopwatch.GetElapsedTime(started) > TimeLimit)
+                        {
+                            scanLimit = true;
+                            break;
+                        }
+
                         if (HuntingFields.IsOfType(stored.Event, query.EventType) && match(stored, out string? note))
                         {
                             found.Add(new HuntRow(stored, townNames.GetValueOrDefault(stored.Tenant, ""), device.Hostname, note));
                         }
                     }
 
-                    if (page.Count < take)
+                    if (page.Count < take || scanLimit)
                     {
                         break;
                     }
