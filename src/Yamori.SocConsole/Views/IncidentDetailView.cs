@@ -1,3 +1,4 @@
+using Yamori.Cloud.Detection;
 using Yamori.Cloud.Identity;
 using Yamori.Cloud.Incidents;
 using Yamori.Cloud.Response;
@@ -29,6 +30,7 @@ public sealed class IncidentDetailView(
     ITenancyStore tenancy,
     IncidentQueueView queue,
     ConsoleAudit audit,
+    TenantAccess access,
     IncidentFeed feed)
 {
     /// <summary>The page's data, or null when the incident does not exist or is outside the actor's towns.</summary>
@@ -73,14 +75,14 @@ public sealed class IncidentDetailView(
         (await response.ListAsync(actor.Scope, new CommandQuery(IncidentId: incidentId, Limit: 200), cancellationToken)).Items;
 
     public async Task<Incident?> ChangeStatusAsync(Actor actor, Guid id, IncidentStatus to, string? note, CancellationToken cancellationToken = default) =>
-        await RecordAsync(actor, "incident.status", await incidents.ChangeStatusAsync(actor, id, to, Blank(note), cancellationToken), cancellationToken);
+        await RecordAsync(actor, "incident.status", await Refused(actor, "incident.status", () => incidents.ChangeStatusAsync(actor, id, to, Blank(note), cancellationToken).AsTask(), cancellationToken), cancellationToken);
 
     public async Task<Incident?> AssignAsync(Actor actor, Guid id, string? assignee, CancellationToken cancellationToken = default) =>
-        await RecordAsync(actor, "incident.assign", await incidents.AssignAsync(actor, id, Blank(assignee), null, cancellationToken), cancellationToken);
+        await RecordAsync(actor, "incident.assign", await Refused(actor, "incident.assign", () => incidents.AssignAsync(actor, id, Blank(assignee), null, cancellationToken).AsTask(), cancellationToken), cancellationToken);
 
     public async Task<IncidentComment?> CommentAsync(Actor actor, Guid id, string text, CancellationToken cancellationToken = default)
     {
-        if (await incidents.AddCommentAsync(actor, id, text, cancellationToken) is not { } comment)
+        if (await Refused(actor, "incident.comment", () => incidents.AddCommentAsync(actor, id, text, cancellationToken).AsTask(), cancellationToken) is not { } comment)
         {
             return null;
         }
@@ -96,7 +98,7 @@ public sealed class IncidentDetailView(
     /// <exception cref="ResponsePolicyException">The actor's role may not order this kind.</exception>
     public async Task<ResponseCommand> RequestAsync(Actor actor, Guid incidentId, DeviceId device, ResponseAction action, CancellationToken cancellationToken = default)
     {
-        CommandChange change = await response.RequestAsync(actor, device, action, incidentId, null, cancellationToken);
+        CommandChange change = await Refused(actor, "command.request", () => response.RequestAsync(actor, device, action, incidentId, null, cancellationToken), cancellationToken);
         await audit.RecordAsync(actor, "command.request", change.After.Tenant, "command", change.After.Id.ToString(), null, change.After, cancellationToken);
         return change.After;
     }
@@ -108,15 +110,29 @@ public sealed class IncidentDetailView(
     /// <exception cref="ResponseConflictException">It is no longer waiting for that decision.</exception>
     public async Task<ResponseCommand> DecideAsync(Actor actor, Guid commandId, string decision, CancellationToken cancellationToken = default)
     {
-        CommandChange change = decision switch
+        CommandChange change = await Refused(actor, "command." + decision, () => decision switch
         {
-            "approve" => await response.ApproveAsync(actor, commandId, cancellationToken),
-            "deny" => await response.DenyAsync(actor, commandId, cancellationToken),
-            "cancel" => await response.CancelAsync(actor, commandId, cancellationToken),
+            "approve" => response.ApproveAsync(actor, commandId, cancellationToken),
+            "deny" => response.DenyAsync(actor, commandId, cancellationToken),
+            "cancel" => response.CancelAsync(actor, commandId, cancellationToken),
             _ => throw new ArgumentException($"'{decision}' is not approve, deny or cancel", nameof(decision)),
-        };
+        }, cancellationToken);
         await audit.RecordAsync(actor, "command." + decision, change.After.Tenant, "command", commandId.ToString(), change.Before, change.After, cancellationToken);
         return change.After;
+    }
+
+    /// <summary>Runs a change; a refusal by role is audit-logged (as the API's refusals are) and rethrown for the page to show.</summary>
+    private async Task<T> Refused<T>(Actor actor, string action, Func<Task<T>> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await change();
+        }
+        catch (Exception ex) when (ex is DetectionAccessException or ResponsePolicyException)
+        {
+            await access.RecordRefusalAsync(actor, action, ex.Message, cancellationToken);
+            throw;
+        }
     }
 
     private async Task<Incident?> RecordAsync(Actor actor, string action, IncidentChange? change, CancellationToken cancellationToken)

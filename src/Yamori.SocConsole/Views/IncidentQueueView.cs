@@ -21,13 +21,19 @@ public sealed record BulkOutcome(int Changed, IReadOnlyList<string> Refusals);
 /// The incident queue and its bulk actions, through the incident service (tenant-scoped by the
 /// actor) with each change audit-logged under the API's action names.
 /// </summary>
-public sealed class IncidentQueueView(IncidentService incidents, ITenancyStore tenancy, IUserStore users, ConsoleAudit audit, IncidentFeed feed, TimeProvider time)
+public sealed class IncidentQueueView(IncidentService incidents, ITenancyStore tenancy, IUserStore users, ConsoleAudit audit, TenantAccess access, IncidentFeed feed, TimeProvider time)
 {
     public const int PageSize = 100;
 
-    /// <summary>People the actor may assign incidents to: everyone in scope who may work incidents.</summary>
-    public async Task<IReadOnlyList<User>> AssigneesAsync(Actor actor, CancellationToken cancellationToken = default) =>
-        [.. (await users.ListAsync(actor.Scope, cancellationToken)).Where(u => !u.Disabled && u.Role != Role.TownViewer).OrderBy(u => u.Login, StringComparer.Ordinal)];
+    /// <summary>
+    /// People the actor may assign incidents to: those in scope who may work incidents, and for an
+    /// incident of <paramref name="town"/> only the SOC's and that town's (another town's admin could
+    /// never see it).
+    /// </summary>
+    public async Task<IReadOnlyList<User>> AssigneesAsync(Actor actor, TenantId? town = null, CancellationToken cancellationToken = default) =>
+        [.. (await users.ListAsync(actor.Scope, cancellationToken))
+            .Where(u => !u.Disabled && u.Role != Role.TownViewer && (town is null || u.Tenant is null || u.Tenant == town))
+            .OrderBy(u => u.Login, StringComparer.Ordinal)];
 
     /// <summary>
     /// Login names for assignee ids (user ids). Assignees are often SOC analysts whom a town user
@@ -58,9 +64,24 @@ public sealed class IncidentQueueView(IncidentService incidents, ITenancyStore t
         return new QueuePage(rows, page.NextCursor);
     }
 
-    /// <summary>Assigns every listed incident the actor can see; unknown ones count as refusals.</summary>
-    public Task<BulkOutcome> AssignAsync(Actor actor, IReadOnlyCollection<Guid> ids, string? assignee, CancellationToken cancellationToken = default) =>
-        ForEachAsync(ids, "incident.assign", actor, id => incidents.AssignAsync(actor, id, string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim(), null, cancellationToken), cancellationToken);
+    /// <summary>
+    /// Assigns every listed incident the actor can see; unknown ones count as refusals, and so does
+    /// an incident of another town than the assignee's (they could never see it).
+    /// </summary>
+    public async Task<BulkOutcome> AssignAsync(Actor actor, IReadOnlyCollection<Guid> ids, string? assignee, CancellationToken cancellationToken = default)
+    {
+        string? to = string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim();
+        TenantId? assigneeTown = to is not null && UserId.TryParse(to, out UserId userId) && await users.FindByIdAsync(userId, cancellationToken) is { } user ? user.Tenant : null;
+        return await ForEachAsync(ids, "incident.assign", actor, async id =>
+        {
+            if (assigneeTown is { } town && await incidents.GetAsync(actor, id, cancellationToken) is { } incident && incident.Tenant != town)
+            {
+                throw new ArgumentException("the assignee belongs to another town and could not see this incident", nameof(assignee));
+            }
+
+            return await incidents.AssignAsync(actor, id, to, null, cancellationToken);
+        }, cancellationToken);
+    }
 
     /// <summary>Moves every listed incident to <paramref name="to"/>; a transition the workflow forbids is a refusal, not an error.</summary>
     public Task<BulkOutcome> ChangeStatusAsync(Actor actor, IReadOnlyCollection<Guid> ids, IncidentStatus to, CancellationToken cancellationToken = default) =>
@@ -84,9 +105,14 @@ public sealed class IncidentQueueView(IncidentService incidents, ITenancyStore t
                 feed.Publish(done.After.Tenant);
                 changed++;
             }
-            catch (Exception ex) when (ex is InvalidIncidentTransitionException or AccessDeniedException or DetectionAccessException or ConcurrentChangeException)
+            catch (Exception ex) when (ex is InvalidIncidentTransitionException or AccessDeniedException or DetectionAccessException or ConcurrentChangeException or ArgumentException)
             {
                 refusals.Add($"{id}: {ex.Message}");
+                if (ex is DetectionAccessException)
+                {
+                    // A refusal by role is audited, as the API's refusals are.
+                    await access.RecordRefusalAsync(actor, action, ex.Message, cancellationToken);
+                }
             }
         }
 

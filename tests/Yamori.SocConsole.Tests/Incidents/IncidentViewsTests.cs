@@ -105,6 +105,12 @@ public sealed class IncidentViewsTests : IAsyncLifetime
         Assert.Equal(0, back.Changed);
         Assert.Single(back.Refusals);
 
+        // Nobody of another town can be made its assignee: they could never see it.
+        Assert.DoesNotContain(await queue.AssigneesAsync(Soc, _s.Cloud.TownA.Id), u => u.Tenant == _s.Cloud.TownB.Id);
+        BulkOutcome foreign = await queue.AssignAsync(Soc, [IncidentA], _s.AdminBId.ToString());
+        Assert.Equal(0, foreign.Changed);
+        Assert.Contains("another town", Assert.Single(foreign.Refusals), StringComparison.Ordinal);
+
         // Town B's admin cannot touch it, and a town viewer is read-only.
         Assert.Equal(0, (await queue.ChangeStatusAsync(AdminB, [IncidentA], IncidentStatus.Resolved)).Changed);
         Assert.Equal(0, (await queue.AssignAsync(ViewerA, [IncidentA], null)).Changed);
@@ -129,6 +135,10 @@ public sealed class IncidentViewsTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<ResponsePolicyException>(() => view.RequestAsync(ViewerA, IncidentA, device, ResponseAction.Isolate()));
         await Assert.ThrowsAsync<ResponseNotFoundException>(() => view.RequestAsync(AdminB, IncidentA, device, ResponseAction.Isolate()));
+
+        // The refusal by role is in the audit log, as the API's are.
+        AuditRecord refused = Assert.Single((await _s.Cloud.Get<IAuditLog>().QueryAsync(TenantScope.AllTenants, new AuditQuery(ActorId: ViewerA.Id))).Entries).Record;
+        Assert.Equal(("api.refused", AuditOutcome.Denied, "command.request"), (refused.Action, refused.Outcome, refused.TargetId));
 
         ResponseCommand ordered = await view.RequestAsync(Soc, IncidentA, device, ResponseAction.Isolate());
         Assert.Equal(IncidentA, ordered.IncidentId);
