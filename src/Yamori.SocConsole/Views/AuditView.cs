@@ -27,13 +27,22 @@ public sealed record AuditResult(IReadOnlyList<AuditEntry> Entries, int Total, i
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 }
 
+/// <summary>A chain verification and when it finished.</summary>
+public sealed record ChainCheck(AuditVerification Result, DateTimeOffset At);
+
 /// <summary>
 /// The audit log as <c>GET /audit</c> and <c>POST /audit/verify</c> give it: the log's own scope
 /// rule (a town sees its own town's entries, never SOC-wide ones) and the chain verification for
 /// SOC roles only, as the API's route policy has it.
 /// </summary>
-public sealed class AuditView(IAuditLog log, ITenancyStore tenancy)
+public sealed class AuditView(IAuditLog log, ITenancyStore tenancy, TimeProvider time)
 {
+    /// <summary>A verification this recent is shown as is; every visit re-walking a long chain would not scale.</summary>
+    public static readonly TimeSpan VerificationMaxAge = TimeSpan.FromMinutes(1);
+
+    private readonly Lock _gate = new();
+    private Task<ChainCheck>? _check;
+
     /// <summary>
     /// The entries matching <paramref name="search"/>, newest first, one keyset page read from the
     /// log (all filters in its query), so a page costs the same however long the log grows.
@@ -57,8 +66,32 @@ public sealed class AuditView(IAuditLog log, ITenancyStore tenancy)
         return new AuditResult(page.Entries, (int)Math.Min(total, int.MaxValue), Math.Max(0, search.Page), size, towns.ToDictionary(t => t.Id, t => t.Name), page.NextAfterSequence);
     }
 
-    /// <summary>The chain verification (<c>yamori audit verify</c>), or null for town roles, to whom the API does not offer it.</summary>
-    public async Task<AuditVerification?> VerifyAsync(Actor actor, CancellationToken cancellationToken = default) =>
-        TenantAccess.IsSoc(actor) ? await log.VerifyAsync(cancellationToken) : null;
+    /// <summary>
+    /// The chain verification (<c>yamori audit verify</c>) and when it ran, or null for town roles,
+    /// to whom the API does not offer it. Visits share one walk of the chain: a result younger than
+    /// <see cref="VerificationMaxAge"/> is reused unless <paramref name="fresh"/> asks for a new one.
+    /// </summary>
+    public async Task<ChainCheck?> VerifyAsync(Actor actor, bool fresh = false)
+    {
+        if (!TenantAccess.IsSoc(actor))
+        {
+            return null;
+        }
+
+        Task<ChainCheck> check;
+        lock (_gate)
+        {
+            bool reuse = _check is { IsFaulted: false, IsCanceled: false } last &&
+                (!last.IsCompleted || (!fresh && time.GetUtcNow() - last.Result.At < VerificationMaxAge));
+            if (!reuse)
+            {
+                _check = Task.Run(async () => new ChainCheck(await log.VerifyAsync(), time.GetUtcNow()));
+            }
+
+            check = _check!;
+        }
+
+        return await check;
+    }
 
 }

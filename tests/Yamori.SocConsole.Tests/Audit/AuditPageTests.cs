@@ -32,7 +32,9 @@ public sealed class AuditPageTests : IAsyncLifetime
         long sequence = long.Parse(page.FindAll("[data-testid=audit-row]").Last(r => r.GetAttribute("data-action") == "rule.state").GetAttribute("data-sequence")!, System.Globalization.CultureInfo.InvariantCulture);
         _cloud.TamperAuditRow(sequence, "forged");
         IRenderedComponent<AuditLogPage> again = pages.Render<AuditLogPage>();
-        var status = again.WaitForElement("[data-testid=chain-status]");
+        again.WaitForElement("[data-testid=chain-verify]").Click();
+        again.WaitForAssertion(() => Assert.Equal("broken", again.Find("[data-testid=chain-status]").GetAttribute("data-state")));
+        var status = again.Find("[data-testid=chain-status]");
         Assert.Equal("broken", status.GetAttribute("data-state"));
         Assert.Contains($"#{sequence}", status.TextContent, StringComparison.Ordinal);
     }
