@@ -35,6 +35,8 @@ internal sealed class AuditRecordAssembler
     public const ushort Eoe = 1320;
     public const ushort Proctitle = 1327;
 
+    private static readonly ExecRule[] ExecRules = KnownExecRules();
+
     private readonly Group[] _groups;
     private readonly Action<AuditExec> _completed;
     private readonly int _maxBytes;
@@ -50,7 +52,7 @@ internal sealed class AuditRecordAssembler
         _groups = new Group[Math.Max(2, openGroups)];
         for (int i = 0; i < _groups.Length; i++)
         {
-            _groups[i] = new Group();
+            _groups[i] = new Group(Math.Min(512, _maxBytes));
         }
 
         _staleTicks = (long)((staleAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
@@ -183,7 +185,8 @@ internal sealed class AuditRecordAssembler
     private void Close(Group g, bool sawEoe)
     {
         g.Active = false;
-        if (!g.SawExecve && g.ProctitleLength == 0)
+        // PROCTITLE alone says nothing about an exec unless the syscall was one (EXECVE lost, argv unreadable).
+        if (!g.SawExecve && !(g.IsExecSyscall && g.ProctitleLength > 0))
         {
             return;
         }
@@ -223,6 +226,15 @@ internal sealed class AuditRecordAssembler
             g.Failed = true;
         }
 
+        if (TryField(text, "arch"u8, out ReadOnlySpan<byte> arch) && Utf8Parser.TryParse(arch, out uint a, out _, 'x')
+            && TryField(text, "syscall"u8, out ReadOnlySpan<byte> nr) && Utf8Parser.TryParse(nr, out int n, out _))
+        {
+            foreach (ExecRule rule in ExecRules)
+            {
+                g.IsExecSyscall |= rule.Arch == a && (rule.Execve == n || rule.Execveat == n);
+            }
+        }
+
         if (TryField(text, "pid"u8, out ReadOnlySpan<byte> pid) && Utf8Parser.TryParse(pid, out int p, out _))
         {
             g.Pid = p;
@@ -233,9 +245,9 @@ internal sealed class AuditRecordAssembler
             g.Ppid = pp;
         }
 
-        if (TryField(text, "exe"u8, out ReadOnlySpan<byte> exe) && Decode(exe, _scratch) is int n and > 0)
+        if (TryField(text, "exe"u8, out ReadOnlySpan<byte> exe) && Decode(exe, _scratch) is int length and > 0)
         {
-            g.Exe = _pool.Get(_scratch.AsSpan(0, n));
+            g.Exe = _pool.Get(_scratch.AsSpan(0, length));
         }
     }
 
@@ -306,6 +318,18 @@ internal sealed class AuditRecordAssembler
 
         bytes.CopyTo(g.Args.AsSpan(g.ArgsLength));
         g.ArgsLength += bytes.Length;
+    }
+
+    private static ExecRule[] KnownExecRules()
+    {
+        try
+        {
+            return [.. AuditControl.ExecRules()];
+        }
+        catch (Telemetry.CollectorUnavailableException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Reads <c>audit(1764161863.123:4567): </c> off the front of a record.</summary>
@@ -437,10 +461,10 @@ internal sealed class AuditRecordAssembler
     private static int Nibble(byte c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     /// <summary>One open event; reused for the assembler's life.</summary>
-    private sealed class Group
+    private sealed class Group(int initialArgsBytes)
     {
         public readonly byte[] Proctitle = new byte[512];
-        public byte[] Args = new byte[512];
+        public byte[] Args = new byte[initialArgsBytes];
         public bool Active;
         public ulong Serial;
         public DateTimeOffset Stamp;
@@ -448,6 +472,7 @@ internal sealed class AuditRecordAssembler
         public int Pid;
         public int Ppid;
         public bool Failed;
+        public bool IsExecSyscall;
         public bool SawExecve;
         public int Argc;
         public int CurrentArg;
@@ -465,7 +490,7 @@ internal sealed class AuditRecordAssembler
             Stamp = stamp;
             OpenedTicks = nowTicks;
             Pid = Ppid = -1;
-            Failed = SawExecve = ArgsTruncated = false;
+            Failed = SawExecve = ArgsTruncated = IsExecSyscall = false;
             Argc = -1;
             CurrentArg = -1;
             NextArg = 0;
