@@ -60,7 +60,7 @@ public sealed partial class ProcessCollector
         if (feed is not null)
         {
             feed.Dispose();
-            _auditState = "stopped";
+            _auditState = "stopped (was active)";
         }
     }
 
