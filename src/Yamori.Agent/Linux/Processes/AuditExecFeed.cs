@@ -234,7 +234,8 @@ public sealed class AuditExecFeed : IDisposable
 
     private void ReceiveLoop()
     {
-        // One buffer for the feed's life: a record is at most ~9 KB (MAX_AUDIT_MESSAGE_LENGTH).
+        // One buffer for the feed's life, parsed in place (a record is at most ~9 KB): each exec is ~6
+        // records, so a buffer or string per record would be steady GC churn under an exec burst.
         byte[] buffer = new byte[65536];
         long lastExpire = Stopwatch.GetTimestamp();
         long expireEvery = Stopwatch.Frequency / 10;

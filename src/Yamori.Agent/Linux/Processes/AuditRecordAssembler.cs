@@ -4,21 +4,6 @@ using System.Text;
 
 namespace Yamori.Agent.Linux.Processes;
 
-/// <summary>One exec as the kernel's audit subsystem recorded it.</summary>
-/// <param name="CommandLine">argv joined by spaces, as the /proc reader joins cmdline.</param>
-/// <param name="Timestamp">The audit stamp (syscall entry, millisecond resolution, the kernel's coarse clock).</param>
-/// <param name="Serial">The audit event serial: increases with every event, so it orders two execs of one pid.</param>
-/// <param name="Complete">False when the event ended without its EOE record or an argument was missing.</param>
-public sealed record AuditExec(
-    int ProcessId,
-    int ParentProcessId,
-    string CommandLine,
-    string? Image,
-    string? CurrentDirectory,
-    DateTimeOffset Timestamp,
-    ulong Serial,
-    bool Complete);
-
 /// <summary>
 /// Turns the audit subsystem's text records into execs. An event is several records (SYSCALL,
 /// EXECVE, CWD, PATH…, PROCTITLE) sharing the serial of <c>audit(sec.msec:serial)</c> and ending
@@ -83,7 +68,7 @@ internal sealed class AuditRecordAssembler
             text = text[..^1];
         }
 
-        if (!TryStamp(ref text, out DateTimeOffset stamp, out ulong serial))
+        if (!AuditText.TryStamp(ref text, out DateTimeOffset stamp, out ulong serial))
         {
             Malformed++;
             return;
@@ -110,16 +95,16 @@ internal sealed class AuditRecordAssembler
                 ReadExecve(group, text);
                 break;
             case Cwd:
-                if (TryField(text, "cwd"u8, out ReadOnlySpan<byte> cwd) && Decode(cwd, _scratch) is int n and >= 0)
+                if (AuditText.TryField(text, "cwd"u8, out ReadOnlySpan<byte> cwd) && AuditText.Decode(cwd, _scratch) is int n and >= 0)
                 {
                     group.Cwd = _pool.Get(_scratch.AsSpan(0, n));
                 }
 
                 break;
             case Proctitle:
-                if (TryField(text, "proctitle"u8, out ReadOnlySpan<byte> title))
+                if (AuditText.TryField(text, "proctitle"u8, out ReadOnlySpan<byte> title))
                 {
-                    group.ProctitleLength = Math.Max(0, Decode(title, group.Proctitle));
+                    group.ProctitleLength = Math.Max(0, AuditText.Decode(title, group.Proctitle));
                 }
 
                 break;
@@ -216,38 +201,53 @@ internal sealed class AuditRecordAssembler
 
         bool complete = sawEoe && g.SawExecve && (g.Argc < 0 || g.NextArg >= g.Argc);
         Completed++;
-        _completed(new AuditExec(g.Pid, g.Ppid, Encoding.UTF8.GetString(args), g.Exe, g.Cwd, g.Stamp, g.Serial, complete));
+        _completed(new AuditExec(g.Pid, g.Ppid, Encoding.UTF8.GetString(args), g.Exe, g.Cwd, g.Stamp, g.Serial, complete, g.Euid, g.Auid == uint.MaxValue ? null : g.Auid));
     }
 
+    /// <summary>One pass over the SYSCALL record's ~30 fields, picking the few an exec needs.</summary>
     private void ReadSyscall(Group g, ReadOnlySpan<byte> text)
     {
-        if (TryField(text, "success"u8, out ReadOnlySpan<byte> success) && success.SequenceEqual("no"u8))
+        uint arch = 0;
+        int syscall = -1;
+        while (AuditText.NextField(ref text, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
         {
-            g.Failed = true;
-        }
-
-        if (TryField(text, "arch"u8, out ReadOnlySpan<byte> arch) && Utf8Parser.TryParse(arch, out uint a, out _, 'x')
-            && TryField(text, "syscall"u8, out ReadOnlySpan<byte> nr) && Utf8Parser.TryParse(nr, out int n, out _))
-        {
-            foreach (ExecRule rule in ExecRules)
+            if (name.SequenceEqual("arch"u8))
             {
-                g.IsExecSyscall |= rule.Arch == a && (rule.Execve == n || rule.Execveat == n);
+                _ = Utf8Parser.TryParse(value, out arch, out _, 'x');
+            }
+            else if (name.SequenceEqual("syscall"u8))
+            {
+                _ = Utf8Parser.TryParse(value, out syscall, out _);
+            }
+            else if (name.SequenceEqual("success"u8))
+            {
+                g.Failed = value.SequenceEqual("no"u8);
+            }
+            else if (name.SequenceEqual("pid"u8))
+            {
+                _ = Utf8Parser.TryParse(value, out g.Pid, out _);
+            }
+            else if (name.SequenceEqual("euid"u8) && Utf8Parser.TryParse(value, out uint euid, out _))
+            {
+                g.Euid = euid;
+            }
+            else if (name.SequenceEqual("auid"u8) && Utf8Parser.TryParse(value, out uint auid, out _))
+            {
+                g.Auid = auid;
+            }
+            else if (name.SequenceEqual("ppid"u8))
+            {
+                _ = Utf8Parser.TryParse(value, out g.Ppid, out _);
+            }
+            else if (name.SequenceEqual("exe"u8) && AuditText.Decode(value, _scratch) is int length and > 0)
+            {
+                g.Exe = _pool.Get(_scratch.AsSpan(0, length));
             }
         }
 
-        if (TryField(text, "pid"u8, out ReadOnlySpan<byte> pid) && Utf8Parser.TryParse(pid, out int p, out _))
+        foreach (ExecRule rule in ExecRules)
         {
-            g.Pid = p;
-        }
-
-        if (TryField(text, "ppid"u8, out ReadOnlySpan<byte> ppid) && Utf8Parser.TryParse(ppid, out int pp, out _))
-        {
-            g.Ppid = pp;
-        }
-
-        if (TryField(text, "exe"u8, out ReadOnlySpan<byte> exe) && Decode(exe, _scratch) is int length and > 0)
-        {
-            g.Exe = _pool.Get(_scratch.AsSpan(0, length));
+            g.IsExecSyscall |= rule.Arch == arch && (rule.Execve == syscall || rule.Execveat == syscall);
         }
     }
 
@@ -258,7 +258,7 @@ internal sealed class AuditRecordAssembler
     private void ReadExecve(Group g, ReadOnlySpan<byte> text)
     {
         g.SawExecve = true;
-        while (NextField(ref text, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
+        while (AuditText.NextField(ref text, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
         {
             if (name.SequenceEqual("argc"u8))
             {
@@ -293,7 +293,7 @@ internal sealed class AuditRecordAssembler
                 g.NextArg = index + 1;
             }
 
-            int n = Decode(value, _scratch);
+            int n = AuditText.Decode(value, _scratch);
             if (n >= 0)
             {
                 Append(g, _scratch.AsSpan(0, n));
@@ -332,134 +332,6 @@ internal sealed class AuditRecordAssembler
         }
     }
 
-    /// <summary>Reads <c>audit(1764161863.123:4567): </c> off the front of a record.</summary>
-    internal static bool TryStamp(ref ReadOnlySpan<byte> text, out DateTimeOffset stamp, out ulong serial)
-    {
-        stamp = default;
-        serial = 0;
-        if (!text.StartsWith("audit("u8))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> t = text[6..];
-        if (!Utf8Parser.TryParse(t, out long seconds, out int used) || used >= t.Length || t[used] != '.')
-        {
-            return false;
-        }
-
-        t = t[(used + 1)..];
-        if (!Utf8Parser.TryParse(t, out int millis, out used) || used >= t.Length || t[used] != ':')
-        {
-            return false;
-        }
-
-        t = t[(used + 1)..];
-        if (!Utf8Parser.TryParse(t, out serial, out used) || !t[used..].StartsWith("):"u8))
-        {
-            return false;
-        }
-
-        stamp = DateTimeOffset.FromUnixTimeMilliseconds((seconds * 1000) + millis);
-        text = t[(used + 2)..];
-        return true;
-    }
-
-    /// <summary>The value of the first <c>name=value</c> field, quotes kept (Decode removes them).</summary>
-    internal static bool TryField(ReadOnlySpan<byte> text, ReadOnlySpan<byte> wanted, out ReadOnlySpan<byte> value)
-    {
-        while (NextField(ref text, out ReadOnlySpan<byte> name, out value))
-        {
-            if (name.SequenceEqual(wanted))
-            {
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
-    }
-
-    /// <summary>Splits off the next <c>name=value</c>; a quoted value runs to its closing quote (the kernel hex-encodes any value holding a quote or a space).</summary>
-    internal static bool NextField(scoped ref ReadOnlySpan<byte> text, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
-    {
-        while (true)
-        {
-            text = text.TrimStart((byte)' ');
-            if (text.IsEmpty)
-            {
-                name = value = default;
-                return false;
-            }
-
-            int eq = text.IndexOfAny((byte)'=', (byte)' ');
-            if (eq < 0 || text[eq] == ' ')
-            {
-                // A bare word (no '='): skip it.
-                text = eq < 0 ? default : text[eq..];
-                continue;
-            }
-
-            name = text[..eq];
-            ReadOnlySpan<byte> v = text[(eq + 1)..];
-            int end;
-            if (v.Length > 0 && v[0] == '"')
-            {
-                int close = v[1..].IndexOf((byte)'"');
-                end = close < 0 ? v.Length : close + 2;
-            }
-            else
-            {
-                end = v.IndexOf((byte)' ');
-                if (end < 0)
-                {
-                    end = v.Length;
-                }
-            }
-
-            value = v[..end];
-            text = v[end..];
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// An audit "untrusted string": <c>"text"</c>, upper-case hex of the raw bytes, or <c>(null)</c>.
-    /// Writes the bytes to <paramref name="output"/> (cut to fit) and returns their count, or -1 for (null).
-    /// </summary>
-    internal static int Decode(ReadOnlySpan<byte> value, Span<byte> output)
-    {
-        if (value.Length > 0 && value[0] == '"')
-        {
-            ReadOnlySpan<byte> inner = value.Length >= 2 && value[^1] == '"' ? value[1..^1] : value[1..];
-            int n = Math.Min(inner.Length, output.Length);
-            inner[..n].CopyTo(output);
-            return n;
-        }
-
-        if (value.SequenceEqual("(null)"u8))
-        {
-            return -1;
-        }
-
-        if (value.Length % 2 == 0 && !value.ContainsAnyExcept("0123456789ABCDEFabcdef"u8))
-        {
-            int n = Math.Min(value.Length / 2, output.Length);
-            for (int i = 0; i < n; i++)
-            {
-                output[i] = (byte)((Nibble(value[2 * i]) << 4) | Nibble(value[(2 * i) + 1]));
-            }
-
-            return n;
-        }
-
-        int m = Math.Min(value.Length, output.Length);
-        value[..m].CopyTo(output);
-        return m;
-    }
-
-    private static int Nibble(byte c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-
     /// <summary>One open event; reused for the assembler's life.</summary>
     private sealed class Group(int initialArgsBytes)
     {
@@ -473,6 +345,8 @@ internal sealed class AuditRecordAssembler
         public int Ppid;
         public bool Failed;
         public bool IsExecSyscall;
+        public uint? Euid;
+        public uint? Auid;
         public bool SawExecve;
         public int Argc;
         public int CurrentArg;
@@ -496,6 +370,7 @@ internal sealed class AuditRecordAssembler
             NextArg = 0;
             ArgsLength = ProctitleLength = 0;
             Exe = Cwd = null;
+            Euid = Auid = null;
         }
     }
 }

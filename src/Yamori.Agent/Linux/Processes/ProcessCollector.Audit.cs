@@ -5,8 +5,8 @@ using Yamori.Agent.Telemetry;
 namespace Yamori.Agent.Linux.Processes;
 
 /// <summary>
-/// The audit fallback: an exec whose /proc entry had gone takes its command line (and image and
-/// working directory when those are missing too) from the kernel's audit EXECVE record. The
+/// The audit fallback: an exec whose /proc entry had gone takes its command line (and image,
+/// working directory, user and login uid when those are missing too) from the kernel's audit records. The
 /// publisher does the waiting, so the receive thread never stalls on it; events stay in order and
 /// each is published once, at most <see cref="ProcessCollectorOptions.AuditWait"/> late.
 /// </summary>
@@ -110,6 +110,8 @@ public sealed partial class ProcessCollector
         record.CommandLine = exec.CommandLine;
         record.Image ??= exec.Image;
         record.CurrentDirectory ??= exec.CurrentDirectory;
+        record.Uid ??= exec.Uid;
+        record.LoginUid ??= exec.LoginUid;
         if (record.ParentProcessId <= 0 && exec.ParentProcessId > 0)
         {
             record.ParentProcessId = exec.ParentProcessId;

@@ -34,6 +34,7 @@ public sealed class AuditExecFeedTests
             Assert.Equal(cwd, exec.CurrentDirectory);
             Assert.Equal(Environment.ProcessId, exec.ParentProcessId);
             Assert.True(exec.Complete);
+            Assert.Equal(0u, exec.Uid);
             Assert.InRange(exec.Timestamp, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1));
             Assert.Equal(0, feed.Malformed);
 

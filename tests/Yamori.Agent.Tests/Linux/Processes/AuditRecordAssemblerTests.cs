@@ -31,13 +31,14 @@ public sealed class AuditRecordAssemblerTests
         Add(1320, 42, "");
 
         AuditExec e = Assert.Single(_execs);
-        Assert.Equal(new AuditExec(27087, 27062, "/bin/true yamori-x 7", "/usr/bin/true", "/tmp", DateTimeOffset.FromUnixTimeMilliseconds(1_795_698_385_603), 42, Complete: true), e);
+        Assert.Equal(new AuditExec(27087, 27062, "/bin/true yamori-x 7", "/usr/bin/true", "/tmp", DateTimeOffset.FromUnixTimeMilliseconds(1_795_698_385_603), 42, Complete: true, Uid: 0, LoginUid: null), e);
     }
 
     [Fact]
     public void Hex_encoded_arguments_image_and_directory_are_decoded()
     {
-        Add(1300, 7, Syscall59.Replace("exe=\"/usr/bin/true\"", "exe=2F746D702F6D7920746F6F6C", StringComparison.Ordinal));
+        Add(1300, 7, Syscall59.Replace("exe=\"/usr/bin/true\"", "exe=2F746D702F6D7920746F6F6C", StringComparison.Ordinal)
+            .Replace("auid=4294967295", "auid=1000", StringComparison.Ordinal).Replace(" euid=0 ", " euid=1001 ", StringComparison.Ordinal));
         // "two words", "say \"hi\"" and an empty argument, as the kernel writes them.
         Add(1309, 7, "argc=4 a0=\"echo\" a1=74776F20776F726473 a2=73617920226869222E a3=\"\"");
         Add(1307, 7, "cwd=2F746D702F612064697220");
@@ -47,6 +48,7 @@ public sealed class AuditRecordAssemblerTests
         Assert.Equal("echo two words say \"hi\".", e.CommandLine); // the empty last argument is dropped, as /proc's reader does
         Assert.Equal("/tmp/my tool", e.Image);
         Assert.Equal("/tmp/a dir ", e.CurrentDirectory);
+        Assert.Equal((1001u, 1000u), (e.Uid, e.LoginUid));
     }
 
     [Fact]
