@@ -106,7 +106,16 @@ public sealed class AuditExecFeed : IDisposable
             LibC.SetReceiveTimeout(fd, TimeSpan.FromMilliseconds(100));
             feed = new AuditExecFeed(fd, options);
             feed.StatusAtOpen = Acquire(options);
-            feed._thread.Start();
+            try
+            {
+                feed._thread.Start();
+            }
+            catch
+            {
+                Release();
+                throw;
+            }
+
             return feed;
         }
         catch
