@@ -13,11 +13,13 @@ namespace Yamori.Bench.AgentBurst;
 internal static class AgentBurstCommand
 {
     public const string Usage = """
-          agent-burst [--count N] [--no-auditd] [--priority rt|nice|none]
+          agent-burst [--count N] [--no-auditd] [--priority rt|nice|none] [--audit-fallback auto|enable|off]
                      N short-lived execs (default 10000) in one burst, counted by the agent's process
                      collector (netlink proc connector) and, in the same run, by auditd with
                      `-a exit,always -F arch=b64 -S execve` (needs root; apt-get install auditd);
                      --priority: the collector's receive thread under SCHED_RR 1 (default), nice -10, or neither
+                     --audit-fallback: command lines of execs gone from /proc taken from audit EXECVE
+                     records where auditing is on (auto, the default), enabling it (enable), or never (off)
           agent-burst --connections N [--rate R]
                      instead: N loopback TCP connections (default 5000) at R/s (default 500) under the
                      network collector: connects/accepts seen, attributed, the collector's own time
@@ -55,6 +57,14 @@ internal static class AgentBurstCommand
             "none" => new ProcessCollectorOptions { ReceiveThreadRealtimePriority = null, ReceiveThreadNice = null },
             _ => throw new ArgumentException($"--priority must be rt, nice or none, not '{priority}'"),
         };
+        // --audit-fallback auto (the collector's default: only where auditing is on, as under auditd) | enable | off.
+        options = Args.String(args, "--audit-fallback", "auto") switch
+        {
+            "auto" => options,
+            "enable" => options with { AuditFallback = AuditFallbackMode.EnableAudit },
+            "off" => options with { AuditFallback = AuditFallbackMode.Off },
+            string other => throw new ArgumentException($"--audit-fallback must be auto, enable or off, not '{other}'"),
+        };
         var collector = new ProcessCollector(options);
         var sink = new CountingSink(marker);
         using var stop = new CancellationTokenSource();
@@ -85,6 +95,7 @@ internal static class AgentBurstCommand
             double pct(long n) => 100.0 * n / count;
             Console.WriteLine($"yamori: {sink.ByParent} execs seen ({pct(sink.ByParent):F2} %), {sink.WithCommandLine} with command line ({pct(sink.WithCommandLine):F2} %), {sink.WithImage} with image");
             Console.WriteLine($"        overruns {collector.Overruns}, dropped {collector.Dropped}, /proc gone {collector.ProcGone}, collector CPU {cpu.TotalSeconds:F2} s over {clock.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"        audit fallback {collector.AuditFallbackState}: {collector.CommandLinesFromAudit} command lines from audit, {collector.CommandLinesMissing} without; feed overruns {collector.AuditFeed?.Overruns ?? 0}, events without EOE {collector.AuditFeed?.WithoutEoe ?? 0}");
             if (auditd is not null)
             {
                 await Task.Delay(1000);

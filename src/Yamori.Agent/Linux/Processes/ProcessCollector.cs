@@ -96,6 +96,7 @@ public sealed partial class ProcessCollector : ICollector
         // pool: at a thousand execs a second the pool's workers spun in sched_yield between items
         // and cost more CPU than the collector's own work (measured with perf under agent-burst).
         using var queue = new RecordQueue(_options.QueueCapacity);
+        AuditExecFeed? audit = OpenAuditFeed();
         using (connector)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -106,7 +107,7 @@ public sealed partial class ProcessCollector : ICollector
                 IsBackground = true,
                 Name = "yamori-proc-recv",
             };
-            var publisher = new Thread(() => PublishLoop(queue, sink, done))
+            var publisher = new Thread(() => PublishLoop(queue, sink, audit, done))
             {
                 IsBackground = true,
                 Name = "yamori-proc-publish",
@@ -125,6 +126,7 @@ public sealed partial class ProcessCollector : ICollector
                 // A failed sink stops the receiver too (it notices within its 250 ms receive timeout).
                 await stopReceiver.CancelAsync().ConfigureAwait(false);
                 receiver.Join();
+                CloseAuditFeed(audit);
             }
 
             if (receiveFailure is not null)
@@ -243,6 +245,8 @@ public sealed partial class ProcessCollector : ICollector
                     Interlocked.Increment(ref _truncated);
                 }
 
+                record.CapturedTicks = Stopwatch.GetTimestamp();
+
                 Enqueue(queue, record);
                 break;
             }
@@ -307,7 +311,7 @@ public sealed partial class ProcessCollector : ICollector
         }
     }
 
-    private void PublishLoop(RecordQueue queue, ITelemetrySink sink, TaskCompletionSource done)
+    private void PublishLoop(RecordQueue queue, ITelemetrySink sink, AuditExecFeed? audit, TaskCompletionSource done)
     {
         try
         {
@@ -315,6 +319,11 @@ public sealed partial class ProcessCollector : ICollector
             // everything captured before then is still published.
             foreach (ProcessRecord record in queue.Consume())
             {
+                if (!record.IsExit)
+                {
+                    CompleteFromAudit(record, audit);
+                }
+
                 if (!record.IsExit && record.Image is { } image)
                 {
                     Recent.Remember(record.ProcessId, image);

@@ -34,6 +34,30 @@ public sealed record ProcessCollectorOptions
     /// </summary>
     public int? ReceiveThreadNice { get; init; } = -10;
 
+    /// <summary>
+    /// The audit subsystem's EXECVE records as the command line of processes gone before /proc
+    /// could be read (see <see cref="AuditExecFeed"/>). <see cref="AuditFallbackMode.WhenAuditEnabled"/>
+    /// uses it only where auditing is already on; the agent then adds (and later removes) its own
+    /// execve rule keyed "yamori".
+    /// </summary>
+    public AuditFallbackMode AuditFallback { get; init; } = AuditFallbackMode.WhenAuditEnabled;
+
+    /// <summary>How long the publisher waits for the audit record of an exec without a command line.</summary>
+    public TimeSpan AuditWait { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Also publish process exits (category process_termination, low priority).</summary>
     public bool EmitTerminations { get; init; }
+}
+
+/// <summary>Whether the process collector fills missing command lines from the audit subsystem.</summary>
+public enum AuditFallbackMode
+{
+    /// <summary>Never: events of processes gone before /proc was read carry no command line.</summary>
+    Off,
+
+    /// <summary>When the audit subsystem is enabled (auditctl -s: enabled 1); otherwise reported unavailable and skipped.</summary>
+    WhenAuditEnabled,
+
+    /// <summary>Also enable a disabled audit subsystem (and disable it again on stop if no auditd registered meanwhile).</summary>
+    EnableAudit,
 }

@@ -44,4 +44,7 @@ internal sealed class ProcessRecord
     public bool ProcGone { get; set; }
 
     public int ExitCode { get; init; }
+
+    /// <summary>Stopwatch ticks when the receive loop captured it: the audit fallback waits a bounded time from here.</summary>
+    public long CapturedTicks { get; set; }
 }

@@ -102,7 +102,8 @@ public sealed class ProcessCollectorTests
     public async Task A_process_gone_before_proc_is_read_still_yields_an_event_with_its_parent()
     {
         Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
-        var collector = new ProcessCollector(new ProcessCollectorOptions { EmitTerminations = true });
+        // Without the audit fallback (ProcessAuditFallbackTests covers it): auditing may be on while this runs.
+        var collector = new ProcessCollector(new ProcessCollectorOptions { EmitTerminations = true, AuditFallback = AuditFallbackMode.Off });
         var sink = new RecordingSink();
         using var gate = new ManualResetEventSlim(initialState: true);
         collector.BeforeCapture = _ => gate.Wait(Timeout);
