@@ -13,6 +13,13 @@ public static class CloudEndpoints
 {
     public static WebApplication MapYamori(this WebApplication app, string? consoleAssetsManifest)
     {
+        // No page of the cloud may be framed by another site (clickjacking of the console's buttons).
+        app.Use((http, next) =>
+        {
+            http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(http);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
