@@ -1,6 +1,7 @@
 using System.Globalization;
 using Xunit.Abstractions;
 using Yamori.Agent.Linux.Processes;
+using Yamori.Sigma.Events;
 using SysProcess = System.Diagnostics.Process;
 
 namespace Yamori.Agent.Tests.Linux.Processes;
@@ -27,22 +28,7 @@ public sealed class ProcessAuditFallbackTests(ITestOutputHelper output)
         {
             Assert.Equal("active", collector.AuditFallbackState);
             string marker = LinuxTestSupport.Marker();
-            string script = $"read line; /bin/echo {marker} 'two words'";
-            using SysProcess sh = LinuxTestSupport.Start("/bin/sh", ["-c", script], cwd, redirectStdin: true);
-            string shPid = sh.Id.ToString(CultureInfo.InvariantCulture);
-            _ = await sink.WaitForAsync(e => e.Get("ProcessId") == shPid && e.Get("CommandLine") is not null, Timeout, "the shell");
-
-            // Hold the receive loop before it reads /proc, let the shell run echo and both exit.
-            gate.Reset();
-            await sh.StandardInput.WriteLineAsync("go");
-            sh.StandardInput.Close();
-            await sh.WaitForExitAsync();
-            gate.Set();
-
-            var (echo, _) = await sink.WaitForAsync(
-                e => e.Source.Category == "process_creation" && e.Get("ParentProcessId") == shPid,
-                Timeout,
-                "the echo that had exited");
+            (FlatEvent echo, string shPid) = await ExitedChild.RunAsync(sink, gate, $"{marker} 'two words'", cwd, Timeout);
             Assert.Equal($"/bin/echo {marker} two words", echo.Get("CommandLine"));
             Assert.Equal(LinuxTestSupport.RealPath("/bin/echo"), echo.Get("Image"));
             Assert.Equal(cwd, echo.Get("CurrentDirectory"));

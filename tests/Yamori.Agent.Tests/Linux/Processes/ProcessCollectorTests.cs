@@ -111,27 +111,12 @@ public sealed class ProcessCollectorTests
         try
         {
             string marker = LinuxTestSupport.Marker();
-            string script = $"read line; /bin/echo {marker}";
-            using SysProcess sh = LinuxTestSupport.Start("/bin/sh", ["-c", script], redirectStdin: true);
-            string shPid = sh.Id.ToString(CultureInfo.InvariantCulture);
-            _ = await sink.WaitForAsync(e => e.Get("ProcessId") == shPid && e.Get("CommandLine") is not null, Timeout, "the shell");
-
-            // Hold the receive loop before it reads /proc, let the shell run echo and both exit.
-            gate.Reset();
-            await sh.StandardInput.WriteLineAsync("go");
-            sh.StandardInput.Close();
-            await sh.WaitForExitAsync();
-            gate.Set();
-
-            var (echo, _) = await sink.WaitForAsync(
-                e => e.Source.Category == "process_creation" && e.Get("ParentProcessId") == shPid,
-                Timeout,
-                "the echo that had exited");
+            (FlatEvent echo, string shPid) = await ExitedChild.RunAsync(sink, gate, marker, null, Timeout);
             Assert.Null(echo.Get("CommandLine"));
             Assert.Null(echo.Get("Image"));
             Assert.NotNull(echo.Get("ProcessId"));
             Assert.Equal(LinuxTestSupport.RealPath("/bin/sh"), echo.Get("ParentImage"));
-            Assert.Equal($"/bin/sh -c {script}", echo.Get("ParentCommandLine"));
+            Assert.Equal($"/bin/sh -c read line; /bin/echo {marker}", echo.Get("ParentCommandLine"));
             Assert.True(collector.ProcGone >= 1);
 
             var (exit, priority) = await sink.WaitForAsync(e => e.Source.Category == "process_termination" && e.Get("ProcessId") == shPid, Timeout, "the shell's exit");
