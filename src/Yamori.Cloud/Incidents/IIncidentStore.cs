@@ -26,6 +26,9 @@ public interface IIncidentStore
 
     ValueTask<IncidentPage> ListAsync(TenantScope scope, IncidentQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>Open incidents (not resolved, not false positive) counted per tenant and severity: the dashboard's figures without reading rows.</summary>
+    ValueTask<IReadOnlyList<OpenIncidentCount>> CountOpenAsync(TenantScope scope, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the status if it is still <see cref="IncidentTransition.From"/> (optimistic); false when it changed meanwhile or the incident does not exist.</summary>
     ValueTask<bool> ChangeStatusAsync(TenantScope scope, IncidentTransition transition, CancellationToken cancellationToken = default);
 
@@ -37,6 +40,9 @@ public interface IIncidentStore
 
     ValueTask<IncidentHistory> GetHistoryAsync(TenantScope scope, Guid id, CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many open incidents of one severity a tenant has.</summary>
+public sealed record OpenIncidentCount(TenantId Tenant, SigmaLevel Severity, int Count);
 
 /// <summary>Transitions, assignee changes and comments of one incident, oldest first.</summary>
 public sealed record IncidentHistory(

@@ -62,6 +62,10 @@ public sealed class IncidentService
     public ValueTask<IncidentPage> ListAsync(Actor actor, IncidentQuery query, CancellationToken cancellationToken = default) =>
         _incidents.ListAsync(actor.Scope, query, cancellationToken);
 
+    /// <summary>Open incidents per tenant and severity, in the actor's scope.</summary>
+    public ValueTask<IReadOnlyList<OpenIncidentCount>> CountOpenAsync(Actor actor, CancellationToken cancellationToken = default) =>
+        _incidents.CountOpenAsync(actor.Scope, cancellationToken);
+
     public ValueTask<Incident?> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default) =>
         _incidents.GetAsync(actor.Scope, id, cancellationToken);
 

@@ -51,6 +51,25 @@ public sealed partial class SqliteDetectionStore
         return ValueTask.FromResult(ReadIncidents(cmd).FirstOrDefault());
     }
 
+    public ValueTask<IReadOnlyList<OpenIncidentCount>> CountOpenAsync(TenantScope scope, CancellationToken cancellationToken = default)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT tenant_id, severity, COUNT(*) FROM incidents
+            WHERE {TenantFilter.Predicate(cmd, scope, "tenant_id")} AND status NOT IN ({(int)IncidentStatus.Resolved}, {(int)IncidentStatus.FalsePositive})
+            GROUP BY tenant_id, severity
+            """;
+        var counts = new List<OpenIncidentCount>();
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            counts.Add(new OpenIncidentCount(new TenantId(r.GetGuid(0)), (SigmaLevel)r.GetInt32(1), r.GetInt32(2)));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<OpenIncidentCount>>(counts);
+    }
+
     public ValueTask<IncidentPage> ListAsync(TenantScope scope, IncidentQuery query, CancellationToken cancellationToken = default)
     {
         if (query.Limit is < 1 or > 1000)

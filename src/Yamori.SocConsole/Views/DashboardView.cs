@@ -32,14 +32,12 @@ public sealed class DashboardView(ITenancyStore tenancy, IncidentService inciden
     /// <summary>Integrity alerts this recent mark a device as having a telemetry gap.</summary>
     public static readonly TimeSpan GapWindow = TimeSpan.FromHours(24);
 
-    private static readonly IReadOnlyList<IncidentStatus> Open = [IncidentStatus.New, IncidentStatus.Investigating, IncidentStatus.Responding];
-
     public async Task<IReadOnlyList<TownSummary>> BuildAsync(Actor actor, CancellationToken cancellationToken = default)
     {
         DateTimeOffset now = time.GetUtcNow();
         IReadOnlyList<Tenant> towns = await tenancy.ListTenantsAsync(actor.Scope, cancellationToken);
         IReadOnlyList<Device> devices = await tenancy.ListDevicesAsync(actor.Scope, cancellationToken);
-        List<Incident> open = await OpenIncidentsAsync(actor, cancellationToken);
+        IReadOnlyList<OpenIncidentCount> open = await incidents.CountOpenAsync(actor, cancellationToken);
         IReadOnlyList<Alert> integrity = await alerts.ListAlertsAsync(actor.Scope, new AlertQuery(RuleId: BuiltInRules.TelemetryIntegrityId, Limit: 1000), cancellationToken);
         var gapDevices = integrity.Where(a => now - a.LastSeen <= GapWindow).Select(a => a.Device).ToHashSet();
 
@@ -48,7 +46,7 @@ public sealed class DashboardView(ITenancyStore tenancy, IncidentService inciden
         {
             List<Device> own = devices.Where(d => d.Tenant == town.Id).ToList();
             int online = own.Count(d => d.LastSeen is { } seen && now - seen <= OnlineWindow);
-            var bySeverity = open.Where(i => i.Tenant == town.Id).GroupBy(i => i.Severity).ToDictionary(g => g.Key, g => g.Count());
+            var bySeverity = open.Where(c => c.Tenant == town.Id).ToDictionary(c => c.Severity, c => c.Count);
             result.Add(new TownSummary(
                 town,
                 bySeverity,
@@ -60,19 +58,5 @@ public sealed class DashboardView(ITenancyStore tenancy, IncidentService inciden
         }
 
         return result;
-    }
-
-    private async Task<List<Incident>> OpenIncidentsAsync(Actor actor, CancellationToken cancellationToken)
-    {
-        var all = new List<Incident>();
-        string? cursor = null;
-        do
-        {
-            IncidentPage page = await incidents.ListAsync(actor, new IncidentQuery(Open, Limit: 1000, Cursor: cursor), cancellationToken);
-            all.AddRange(page.Items);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null && all.Count < 20_000);
-        return all;
     }
 }

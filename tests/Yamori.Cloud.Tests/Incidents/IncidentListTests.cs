@@ -68,6 +68,28 @@ public sealed class IncidentListTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_incidents_are_counted_per_town_and_severity_within_the_scope()
+    {
+        List<Incident> seeded = await SeedAsync();
+        var admin = Actors.Admin(_townA);
+        await _h.Incidents.ChangeStatusAsync(admin, seeded[1].Id, IncidentStatus.Resolved);
+        await _h.Incidents.ChangeStatusAsync(admin, seeded[0].Id, IncidentStatus.Investigating);
+
+        // Town A: Low ×2 (one investigating, still open), Medium ×2, High ×2; its Critical is resolved.
+        var a = (await _h.Incidents.CountOpenAsync(admin)).ToDictionary(c => (c.Tenant, c.Severity), c => c.Count);
+        Assert.Equal(new Dictionary<(TenantId, SigmaLevel), int>
+        {
+            [(_townA, SigmaLevel.Low)] = 2,
+            [(_townA, SigmaLevel.Medium)] = 2,
+            [(_townA, SigmaLevel.High)] = 2,
+        }, a);
+
+        IReadOnlyList<OpenIncidentCount> b = await _h.Incidents.CountOpenAsync(Actors.Admin(_townB));
+        Assert.Equal([new OpenIncidentCount(_townB, SigmaLevel.Critical, 1)], b);
+        Assert.Equal(7, (await _h.Incidents.CountOpenAsync(Actors.Soc)).Sum(c => c.Count));
+    }
+
+    [Fact]
     public async Task Filters_narrow_the_list()
     {
         List<Incident> seeded = await SeedAsync();

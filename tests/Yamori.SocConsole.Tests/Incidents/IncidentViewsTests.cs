@@ -64,6 +64,28 @@ public sealed class IncidentViewsTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task The_dashboard_counts_each_towns_open_incidents_and_devices_for_whoever_may_see_them()
+    {
+        Skip.If(_s is null, "SigmaHQ data not found (YAMORI_SIGMAHQ or ../shared/data/sigmahq)");
+        DashboardView view = _s.Cloud.Get<DashboardView>();
+        Incident incident = (await _s.Cloud.Get<IncidentService>().GetAsync(Soc, IncidentA))!;
+
+        IReadOnlyList<TownSummary> soc = await view.BuildAsync(Soc);
+        Assert.Equal(2, soc.Count);
+        TownSummary a = soc.Single(t => t.Tenant.Id == _s.Cloud.TownA.Id);
+        Assert.Equal(new Dictionary<Yamori.Sigma.Rules.SigmaLevel, int> { [incident.Severity] = 1 }, a.OpenBySeverity);
+        Assert.Equal((1, 0), (a.DevicesOnline + a.DevicesOffline, a.DevicesIsolated));
+        Assert.Equal(0, soc.Single(t => t.Tenant.Id == _s.Cloud.TownB.Id).OpenIncidents);
+
+        TownSummary onlyB = Assert.Single(await view.BuildAsync(AdminB));
+        Assert.Equal(_s.Cloud.TownB.Id, onlyB.Tenant.Id);
+
+        // Resolved incidents leave the open counts.
+        await _s.Cloud.Get<IncidentQueueView>().ChangeStatusAsync(AdminA, [IncidentA], IncidentStatus.Resolved);
+        Assert.Equal(0, Assert.Single(await view.BuildAsync(AdminA)).OpenIncidents);
+    }
+
+    [SkippableFact]
     public async Task The_incident_page_holds_the_tree_the_timeline_and_the_allowed_actions_and_is_absent_for_another_town()
     {
         Skip.If(_s is null, "SigmaHQ data not found (YAMORI_SIGMAHQ or ../shared/data/sigmahq)");
