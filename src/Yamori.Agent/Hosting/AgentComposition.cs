@@ -98,7 +98,7 @@ internal static partial class AgentComposition
             ProcessCollector? process = null;
             if (Wanted("process"))
             {
-                process = new ProcessCollector(new ProcessCollectorOptions(), loggers.CreateLogger<ProcessCollector>());
+                process = new ProcessCollector(new ProcessCollectorOptions { AuditFallback = options.AuditFallback }, loggers.CreateLogger<ProcessCollector>());
                 ProcessCollector p = process;
                 list.Add((p, () => p.Overruns + p.Dropped));
             }

@@ -27,6 +27,9 @@ public sealed record AgentConfigFile
 
     public int? HeartbeatSeconds { get; init; }
 
+    /// <summary><c>Off</c>, <c>WhenAuditEnabled</c> (default) or <c>EnableAudit</c>.</summary>
+    public Linux.Processes.AuditFallbackMode? AuditFallback { get; init; }
+
     public const string FileName = "agent.json";
 
     public static AgentOptions Apply(AgentOptions options)
@@ -63,6 +66,7 @@ public sealed record AgentConfigFile
             SpoolMaxBytes = config.SpoolMaxBytes ?? options.SpoolMaxBytes,
             SpoolFsync = config.SpoolFsync ?? options.SpoolFsync,
             HeartbeatInterval = config.HeartbeatSeconds is { } s ? TimeSpan.FromSeconds(s) : options.HeartbeatInterval,
+            AuditFallback = config.AuditFallback ?? options.AuditFallback,
         };
     }
 }

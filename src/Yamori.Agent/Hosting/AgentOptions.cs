@@ -21,6 +21,12 @@ public sealed record AgentOptions
     /// <summary>Collectors to run ("process", "network", "file", "logon"); empty runs all this host supports.</summary>
     public IReadOnlyList<string> Collectors { get; init; } = [];
 
+    /// <summary>
+    /// Whether the process collector takes the command line of a process gone before /proc was
+    /// read from the kernel's audit records (Linux): by default only where auditing is already on.
+    /// </summary>
+    public Linux.Processes.AuditFallbackMode AuditFallback { get; init; } = Linux.Processes.AuditFallbackMode.WhenAuditEnabled;
+
     /// <summary>Sigma rules the agent evaluates itself (a subset: the cloud runs every rule anyway); empty disables local detection.</summary>
     public IReadOnlyList<string> LocalRules { get; init; } = [];
 

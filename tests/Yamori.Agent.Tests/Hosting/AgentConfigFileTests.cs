@@ -35,6 +35,16 @@ public sealed class AgentConfigFileTests : IDisposable
     }
 
     [Fact]
+    public void The_audit_fallback_can_be_switched_on_or_off_and_a_wrong_value_is_named()
+    {
+        Assert.Equal(Yamori.Agent.Linux.Processes.AuditFallbackMode.WhenAuditEnabled, Apply("{}").AuditFallback);
+        Assert.Equal(Yamori.Agent.Linux.Processes.AuditFallbackMode.EnableAudit, Apply("""{ "auditFallback": "EnableAudit" }""").AuditFallback);
+        Assert.Equal(Yamori.Agent.Linux.Processes.AuditFallbackMode.Off, Apply("""{ "auditFallback": "Off" }""").AuditFallback);
+        var e = Assert.Throws<AgentConfigException>(() => Apply("""{ "auditFallback": "always" }"""));
+        Assert.Contains("auditFallback", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_misspelt_setting_is_refused_with_the_file_and_line()
     {
         var e = Assert.Throws<AgentConfigException>(() => Apply("{\n  \"watchPath\": [\"/srv\"]\n}"));
