@@ -175,6 +175,17 @@ public sealed class ConsoleScenarioTests
             await Browser.ScreenshotAsync(analyst, name);
         }
 
+        // A hunt in the browser: the recorded certutil download by a field condition (case-insensitive).
+        await analyst.GotoAsync(site + "hunting");
+        await WaitLiveAsync(analyst);
+        await analyst.FillAsync("#h-f1", "Image");
+        await analyst.SelectOptionAsync("#h-op1", "EndsWith");
+        await analyst.FillAsync("#h-v1", "\\CERTUTIL.EXE");
+        await analyst.ClickAsync("[data-testid=hunt-run]");
+        await Expect(analyst.Locator("[data-testid=hunt-row]")).ToHaveCountAsync(1);
+        await Expect(analyst.Locator("[data-testid=hunt-row]")).ToContainTextAsync("urlcache");
+        await Browser.ScreenshotAsync(analyst, "10-hunting-result");
+
         await analyst.GotoAsync(site + "devices");
         await WaitLiveAsync(analyst);
         await analyst.ClickAsync($"main a:text('{agent.Hostname}')");
