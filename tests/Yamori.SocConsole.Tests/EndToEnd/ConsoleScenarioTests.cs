@@ -121,6 +121,12 @@ public sealed class ConsoleScenarioTests
         await Expect(command.Locator("[data-testid=command-state]")).ToHaveTextAsync("成功");
         await Expect(device.Locator("[data-testid=isolation-state]")).ToHaveTextAsync("隔離中");
         Assert.False(ns.CanConnect(ns.HostAddress, 22), "the isolated namespace still reaches a host port that is not the cloud");
+
+        // Isolated, the device still answers the cloud: a live process list shows the agent itself.
+        await device.Locator("[data-testid=query-processes]").ClickAsync();
+        ILocator query = analyst.Locator("[data-testid=command-row][data-kind=Query]");
+        await Expect(query).ToHaveAttributeAsync("data-state", "Succeeded", new() { Timeout = 90_000 });
+        await Expect(query.Locator("pre")).ToContainTextAsync("yamori-agent.dll");
         await Browser.ScreenshotAsync(analyst, "06-incident-detail");
 
         await analyst.ClickAsync("[data-testid=status-Resolved]");
