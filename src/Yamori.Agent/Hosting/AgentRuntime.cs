@@ -174,27 +174,58 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         await _lock.DisposeAsync();
     }
 
+    /// <summary>
+    /// Runs one collector for the agent's lifetime. A collector that fails (a bug, a kernel answer it
+    /// did not expect) is restarted after a growing pause instead of staying dead until the agent
+    /// restarts; one whose kernel feature is missing stops for good. Neither touches the others.
+    /// </summary>
     private async Task RunCollectorAsync(ICollector collector, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        try
+        TimeSpan pause = CollectorRestartMin;
+        while (!cancellationToken.IsCancellationRequested)
         {
-            LogCollectorStarted(_logger, collector.Name);
-            await collector.RunAsync(Pipeline, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (CollectorUnavailableException e)
-        {
-            // One missing kernel feature must not take the other collectors or the uplink down.
-            LogCollectorUnavailable(_logger, collector.Name, e.Message);
-        }
-        catch (Exception e)
-        {
-            LogCollectorFailed(_logger, e, collector.Name);
+            try
+            {
+                LogCollectorStarted(_logger, collector.Name);
+                await collector.RunAsync(Pipeline, cancellationToken);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CollectorUnavailableException e)
+            {
+                // One missing kernel feature must not take the other collectors or the uplink down.
+                LogCollectorUnavailable(_logger, collector.Name, e.Message);
+                return;
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _collectorRestarts);
+                LogCollectorFailed(_logger, e, collector.Name, pause);
+            }
+
+            try
+            {
+                await Task.Delay(pause, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, CollectorRestartMax.Ticks));
         }
     }
+
+    private static readonly TimeSpan CollectorRestartMin = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CollectorRestartMax = TimeSpan.FromMinutes(1);
+    private long _collectorRestarts;
+
+    /// <summary>Times a collector failed and was restarted.</summary>
+    public long CollectorRestarts => Interlocked.Read(ref _collectorRestarts);
 
     private async Task WatchOverrunsAsync(CancellationToken cancellationToken)
     {
@@ -234,8 +265,8 @@ public sealed partial class AgentRuntime : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Collector {Collector} cannot run on this host: {Reason}")]
     private static partial void LogCollectorUnavailable(ILogger logger, string collector, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Collector {Collector} failed; the others keep running")]
-    private static partial void LogCollectorFailed(ILogger logger, Exception e, string collector);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Collector {Collector} failed; restarting it in {Pause} (the others keep running)")]
+    private static partial void LogCollectorFailed(ILogger logger, Exception e, string collector, TimeSpan pause);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Collector {Collector} lost {Count} kernel events (overrun); counted and reported")]
     private static partial void LogOverrun(ILogger logger, string collector, long count);

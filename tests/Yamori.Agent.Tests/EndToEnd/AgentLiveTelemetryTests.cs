@@ -87,7 +87,7 @@ public sealed class AgentLiveTelemetryTests
                             int execs = stored.Count(IsBurstExec);
                             bool connected = stored.Any(e => e.Event.Source.Category == "network_connection" && Field(e, "DestinationPort") == port.ToString(System.Globalization.CultureInfo.InvariantCulture));
                             bool deleted = stored.Any(e => e.Event.Source.Category == "file_event" && Field(e, "EventType") == "delete");
-                            status = $"{stored.Count} stored, {execs} burst execs, connection {connected}, file delete {deleted}; spool {runtime.Spool.Stats}; process collector published {process.Published}, shed {process.Shed}, dropped {process.Dropped}, overruns {process.Overruns}; network published {network.Published}; files published {files.Published}";
+                            status = $"{stored.Count} stored, {execs} burst execs, connection {connected}, file delete {deleted}; spool {runtime.Spool.Stats}; process collector published {process.Published}, shed {process.Shed}, dropped {process.Dropped}, overruns {process.Overruns}; network published {network.Published}, polls {network.Polls}, poll failures {network.PollFailures}; collector restarts {runtime.CollectorRestarts}; files published {files.Published}";
                             return execs >= Burst * 999 / 1000 && connected && deleted;
                         },
                         Timeout,

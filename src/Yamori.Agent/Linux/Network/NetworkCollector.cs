@@ -138,8 +138,10 @@ public sealed partial class NetworkCollector : ICollector
                     {
                         Poll(diag, tracker, owners, sink, baseline: false);
                     }
-                    catch (Exception ex) when (ex is CollectorUnavailableException or InvalidDataException)
+                    catch (Exception ex) when (ex is not OperationCanceledException)
                     {
+                        // One bad poll (a process gone mid-scan, a kernel answer not understood) is
+                        // counted and logged; the next poll runs as usual.
                         Interlocked.Increment(ref _pollFailures);
                         LogPollFailed(_logger, ex);
                     }
