@@ -64,7 +64,8 @@ public sealed class AgentLiveTelemetryTests
                 using var listener = new TcpListener(IPAddress.Loopback, 0);
                 listener.Start();
                 int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                using (var client = LinuxTestSupport.Start("/bin/bash", ["-c", $"exec 3<>/dev/tcp/127.0.0.1/{port}; sleep 2; echo {marker} >&3"]))
+                // Held open 5 s, twenty polls: a loaded CI machine can delay the poll timer by seconds.
+                using (var client = LinuxTestSupport.Start("/bin/bash", ["-c", $"exec 3<>/dev/tcp/127.0.0.1/{port}; sleep 5; echo {marker} >&3"]))
                 {
                     using TcpClient accepted = await listener.AcceptTcpClientAsync();
                     await client.WaitForExitAsync();
