@@ -47,6 +47,9 @@ internal sealed class Browser : IAsyncDisposable
             ReducedMotion = ReducedMotion.Reduce,
         });
         context.SetDefaultTimeout(30_000);
+
+        // Page loads on a CI machine running other test projects at once can take longer than clicks.
+        context.SetDefaultNavigationTimeout(90_000);
         return await context.NewPageAsync();
     }
 
