@@ -47,4 +47,29 @@ public static partial class TestData
             throw new FileNotFoundException("config/placeholders.example.yml not found above the test binaries");
         }
     }
+
+    /// <summary>
+    /// The files of SigmaHQ's regression suite matching <paramref name="pattern"/> (<c>info.yml</c>,
+    /// <c>*.evtx</c>), sorted, as theory rows: paths relative to the SigmaHQ root, or with
+    /// <paramref name="relativeToRegressionData"/> to <c>regression_data</c> itself. One placeholder row
+    /// when the data is absent, which the tests skip.
+    /// </summary>
+    public static Xunit.TheoryData<string> RegressionFiles(string pattern, bool relativeToRegressionData = false)
+    {
+        var data = new Xunit.TheoryData<string>();
+        string? root = SigmaHqRoot;
+        string dir = root is null ? string.Empty : Path.Combine(root, "regression_data");
+        if (root is null || !Directory.Exists(dir))
+        {
+            data.Add("(regression data absent)");
+            return data;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(dir, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(relativeToRegressionData ? dir : root, file));
+        }
+
+        return data;
+    }
 }

@@ -10,24 +10,7 @@ namespace Yamori.Evtx.Tests;
 /// </summary>
 public sealed class TwinConformanceTests
 {
-    public static TheoryData<string> Files()
-    {
-        var data = new TheoryData<string>();
-        string? root = TestData.SigmaHqRoot;
-        string dir = root is null ? string.Empty : Path.Combine(root, "regression_data");
-        if (root is null || !Directory.Exists(dir))
-        {
-            data.Add("(regression data absent)");
-            return data;
-        }
-
-        foreach (string f in Directory.GetFiles(dir, "*.evtx", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetRelativePath(dir, f));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Files() => TestData.RegressionFiles("*.evtx", relativeToRegressionData: true);
 
     /// <summary>
     /// Twins that disagree with their own .evtx. Each is checked: the twin must still hold the

@@ -44,24 +44,7 @@ public sealed class SigmaRulesFixture
 /// </summary>
 public sealed class MapperSigmaRegressionTests(SigmaRulesFixture fixture) : IClassFixture<SigmaRulesFixture>
 {
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        string? root = TestData.SigmaHqRoot;
-        string dir = root is null ? string.Empty : Path.Combine(root, "regression_data");
-        if (root is null || !Directory.Exists(dir))
-        {
-            data.Add("(regression data absent)");
-            return data;
-        }
-
-        foreach (string info in Directory.EnumerateFiles(dir, "info.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetRelativePath(root, info));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Cases() => TestData.RegressionFiles("info.yml");
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]

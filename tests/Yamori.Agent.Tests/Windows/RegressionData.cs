@@ -14,23 +14,7 @@ internal static class RegressionData
     public const string Missing = "SigmaHQ regression data not found: set YAMORI_SIGMAHQ or place the checkout at ../shared/data/sigmahq";
 
     /// <summary>Every regression .evtx, relative to regression_data, sorted; a placeholder when the data is absent.</summary>
-    public static TheoryData<string> EvtxFiles()
-    {
-        var data = new TheoryData<string>();
-        string? dir = RegressionRoot;
-        if (dir is null)
-        {
-            data.Add("(regression data absent)");
-            return data;
-        }
-
-        foreach (string f in Directory.GetFiles(dir, "*.evtx", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetRelativePath(dir, f));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> EvtxFiles() => TestData.RegressionFiles("*.evtx", relativeToRegressionData: true);
 
     /// <summary>
     /// Every field as one line "name=shape:value", sorted by name, plus the timestamp. Shapes are

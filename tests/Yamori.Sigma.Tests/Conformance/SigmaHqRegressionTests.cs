@@ -13,23 +13,7 @@ namespace Yamori.Sigma.Tests.Conformance;
 /// </summary>
 public sealed class SigmaHqRegressionTests(SigmaHqFixture fixture) : IClassFixture<SigmaHqFixture>
 {
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        string? root = TestData.SigmaHqRoot;
-        if (root is null)
-        {
-            data.Add("(SigmaHQ data not found)");
-            return data;
-        }
-
-        foreach (string info in Directory.EnumerateFiles(Path.Combine(root, "regression_data"), "info.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetRelativePath(root, info));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Cases() => TestData.RegressionFiles("info.yml");
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
