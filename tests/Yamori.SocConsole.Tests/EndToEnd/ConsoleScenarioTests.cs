@@ -202,8 +202,10 @@ public sealed class ConsoleScenarioTests
 
         await analyst.GotoAsync(site);
         await WaitLiveAsync(analyst);
+        // The switch is a full page load (cookie, then redirect): on a loaded machine it can take more
+        // than the default 5 s of an expectation.
         await analyst.ClickAsync("a.lang");
-        await Expect(analyst.Locator("h1")).ToHaveTextAsync("Dashboard");
+        await Expect(analyst.Locator("h1")).ToHaveTextAsync("Dashboard", new() { Timeout = 30_000 });
         await Browser.ScreenshotAsync(analyst, "08-dashboard-en");
     }
 
