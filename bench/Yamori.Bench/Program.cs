@@ -24,6 +24,7 @@ internal static class Program
         {ScanVsLibevtx.ScanVsLibevtxCommand.Usage}
         {CloudLoad.CloudLoadCommand.Usage}
         {AgentBurst.AgentBurstCommand.Usage}
+        {AgentSteady.AgentSteadyCommand.Usage}
         SigmaHQ data: YAMORI_SIGMAHQ, else ../shared/data/sigmahq above the current directory.
         """;
 
@@ -45,6 +46,8 @@ internal static class Program
                 return CloudLoad.CloudLoadCommand.Run(rest);
             case "agent-burst":
                 return AgentBurst.AgentBurstCommand.Run(rest);
+            case "agent-steady":
+                return AgentSteady.AgentSteadyCommand.Run(rest);
             case "scan-vs-libevtx":
                 return ScanVsLibevtx.ScanVsLibevtxCommand.Run(rest);
             default:

@@ -20,6 +20,59 @@ internal static class Args
         int.Parse(String(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 }
 
+/// <summary>The Yamori checkout the bench runs in (for commands that build or publish a part of it).</summary>
+internal static class Repository
+{
+    /// <summary>The directory holding Yamori.slnx above the current directory or the bench's binaries; null outside a checkout.</summary>
+    public static string? Find()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (string? dir = start; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "Yamori.slnx")))
+                {
+                    return dir;
+                }
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Another process's CPU time and memory, from /proc (the figures `top` and `time` report).</summary>
+internal static class ProcStat
+{
+    /// <summary>User + system CPU seconds the process has used so far (threads that ended included).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0; // USER_HZ is 100 on Linux x86-64
+    }
+
+    /// <summary>Peak resident set since the process started (VmHWM), in MiB.</summary>
+    public static double PeakRssMiB(int pid) => StatusKiB(pid, "VmHWM:") / 1024.0;
+
+    /// <summary>Resident set now (VmRSS), in MiB.</summary>
+    public static double RssMiB(int pid) => StatusKiB(pid, "VmRSS:") / 1024.0;
+
+    private static double StatusKiB(int pid, string key)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return double.NaN;
+    }
+}
+
 /// <summary>What the figures were measured on, printed with them so a figure never travels without its machine.</summary>
 internal static class Machine
 {

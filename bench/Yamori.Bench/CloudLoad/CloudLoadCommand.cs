@@ -71,7 +71,7 @@ internal static class CloudLoadCommand
         Console.WriteLine($"cloud: pid {cloud.Pid}, ready in {startup.Elapsed.TotalSeconds:F1} s (data {data})");
 
         using X509Certificate2 ca = X509CertificateLoader.LoadCertificateFromFile(Yamori.Cloud.Enrollment.CertificateAuthorityFiles.In(data).Certificate);
-        IReadOnlyList<string> tokens = await EnrollmentTokens.ForAsync(cloud, ca, agents);
+        IReadOnlyList<string> tokens = await OperatorApi.EnrollmentTokensAsync(cloud, ca, agents);
         var fleet = new SimulatedAgent[agents];
         var enroll = Stopwatch.StartNew();
         using (var api = new HttpClient(SimulatedAgent.Handler(ca, null)) { BaseAddress = cloud.Api })

@@ -68,20 +68,10 @@ internal sealed class CloudProcess : IDisposable
     }
 
     /// <summary>User + system CPU seconds the cloud has used so far.</summary>
-    public double CpuSeconds()
-    {
-        string stat = File.ReadAllText($"/proc/{Pid}/stat");
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return ticks / 100.0; // USER_HZ is 100 on Linux x86-64
-    }
+    public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
 
     /// <summary>Peak resident set (VmHWM) in MiB.</summary>
-    public double PeakRssMiB()
-    {
-        string? line = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
+    public double PeakRssMiB() => ProcStat.PeakRssMiB(Pid);
 
     /// <summary>SIGTERM and wait: the graceful path that commits everything acknowledged.</summary>
     public async Task StopAsync()

@@ -41,7 +41,7 @@ internal static partial class ScanVsLibevtxCommand
         int threads = Math.Max(1, Args.Int(args, "--threads", Environment.ProcessorCount));
         string corpusDir = Args.String(args, "--corpus", string.Empty);
 
-        string? repo = FindRepo();
+        string? repo = Repository.Find();
         string? evtxexport = ChildProcess.OnPath("evtxexport");
         string? dotnet = ChildProcess.OnPath("dotnet");
         if (repo is null || evtxexport is null || dotnet is null)
@@ -439,22 +439,6 @@ internal static partial class ScanVsLibevtxCommand
     {
         string host = Environment.ProcessPath ?? "dotnet";
         return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(ScanVsLibevtxCommand).Assembly.Location] : [host];
-    }
-
-    private static string? FindRepo()
-    {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (string? dir = start; dir is not null; dir = Path.GetDirectoryName(dir))
-            {
-                if (File.Exists(Path.Combine(dir, "Yamori.slnx")))
-                {
-                    return dir;
-                }
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The Release CLI, built first when it is missing.</summary>
