@@ -40,7 +40,9 @@ internal static partial class AgentSteadyCommand
         int seconds = Args.Int(args, "--seconds", 60);
         int execRate = Args.Int(args, "--exec-rate", 50);
         int connRate = Args.Int(args, "--conn-rate", 500);
-        string work = Directory.CreateTempSubdirectory("yamori-agent-steady-").FullName;
+        // Not under /tmp: the file collector watches /tmp, and an installed agent keeps its data in
+        // /var/lib (a spool inside a watched path would have the agent watch its own writes).
+        string work = Directory.CreateDirectory("/var/lib/yamori-agent-steady-" + Guid.NewGuid().ToString("N")[..8]).FullName;
         string? binary = Args.String(args, "--agent", "") is { Length: > 0 } named ? Path.GetFullPath(named) : null;
         if (binary is null)
         {

@@ -124,8 +124,7 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     /// <summary>All IPv4 and IPv6 TCP sockets in <paramref name="tcpStates"/> and all UDP sockets.</summary>
     internal static void DumpAll(SockDiag diag, List<SocketEntry> into, uint tcpStates = SockDiag.AllStates)
     {
-        diag.Dump(SockDiag.AfInet, SockDiag.IpProtoTcp, tcpStates, into);
-        diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoTcp, tcpStates, into);
+        diag.DumpTcp(tcpStates, into);
         diag.Dump(SockDiag.AfInet, SockDiag.IpProtoUdp, SockDiag.AllStates, into);
         diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoUdp, SockDiag.AllStates, into);
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Yamori.Agent.Linux.Interop;
+using Yamori.Agent.Telemetry;
 
 namespace Yamori.Agent.Linux.Network;
 
@@ -24,6 +25,13 @@ internal readonly record struct SocketEntry(
 /// The kernel's socket table through NETLINK_SOCK_DIAG (what <c>ss</c> uses): one
 /// SOCK_DIAG_BY_FAMILY dump per (family, protocol). Layouts from include/uapi/linux/inet_diag.h:
 /// request nlmsghdr (16) | inet_diag_req_v2 (56); reply nlmsghdr | inet_diag_msg (72) | attributes.
+/// <para>
+/// TCP of both families is dumped with one legacy TCPDIAG_GETSOCK request (inet_diag_req, 60
+/// bytes), which the kernel answers for IPv4 and IPv6 in a single walk of its established-socket
+/// hash: that walk visits every bucket and every socket (TIME_WAIT included) whatever the state
+/// filter, and was most of the network collector's cost when done twice per poll
+/// (docs/performance.md, agent-steady). Kernels without the legacy request get two dumps.
+/// </para>
 /// </summary>
 internal sealed class SockDiag : IDisposable
 {
@@ -34,11 +42,14 @@ internal sealed class SockDiag : IDisposable
     public const uint AllStates = 0xFFFFFFFF;
 
     private const ushort SockDiagByFamily = 20;
+    private const ushort TcpDiagGetSock = 18;
     private const int RequestLength = 16 + 56;
+    private const int LegacyRequestLength = 16 + 60;
 
     private readonly SafeFd _fd;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private uint _sequence;
+    private bool _legacyRefused;
 
     public SockDiag()
     {
@@ -55,11 +66,48 @@ internal sealed class SockDiag : IDisposable
         }
     }
 
+    /// <summary>Whether this kernel refused the single legacy TCP dump (TCP then costs two dumps per poll).</summary>
+    public bool LegacyTcpDumpRefused => _legacyRefused;
+
+    /// <summary>Appends every IPv4 and IPv6 TCP socket in <paramref name="states"/> (bit per TCP state).</summary>
+    public void DumpTcp(uint states, List<SocketEntry> into)
+    {
+        if (!_legacyRefused)
+        {
+            int before = into.Count;
+            try
+            {
+                Dump(AfInet, IpProtoTcp, states, into, legacy: true);
+                return;
+            }
+            catch (CollectorUnavailableException)
+            {
+                // Not answered by this kernel (the legacy request is optional): two dumps from now on.
+                into.RemoveRange(before, into.Count - before);
+                _legacyRefused = true;
+            }
+        }
+
+        Dump(AfInet, IpProtoTcp, states, into);
+        Dump(AfInet6, IpProtoTcp, states, into);
+    }
+
     /// <summary>Appends every socket of <paramref name="family"/>/<paramref name="protocol"/> in <paramref name="states"/> (bit per TCP state).</summary>
-    public void Dump(byte family, byte protocol, uint states, List<SocketEntry> into)
+    public void Dump(byte family, byte protocol, uint states, List<SocketEntry> into) => Dump(family, protocol, states, into, legacy: false);
+
+    private void Dump(byte family, byte protocol, uint states, List<SocketEntry> into, bool legacy)
     {
         uint sequence = ++_sequence;
-        SendRequest(family, protocol, states, sequence);
+        if (legacy)
+        {
+            SendLegacyTcpRequest(states, sequence);
+        }
+        else
+        {
+            SendRequest(family, protocol, states, sequence);
+        }
+
+        ushort replyType = legacy ? TcpDiagGetSock : SockDiagByFamily;
         while (true)
         {
             int n = Receive();
@@ -102,7 +150,7 @@ internal sealed class SockDiag : IDisposable
                         throw LibC.Failure($"sock_diag dump (family {family}, protocol {protocol})", errno);
                     }
 
-                    case SockDiagByFamily when length >= 16 + 72:
+                    case ushort t when t == replyType && length >= 16 + 72:
                         into.Add(Parse(message[16..], protocol));
                         break;
                     default:
@@ -147,6 +195,25 @@ internal sealed class SockDiag : IDisposable
         if (LibC.send(_fd.Fd, request, RequestLength, 0) != RequestLength)
         {
             throw LibC.Failure("send(SOCK_DIAG_BY_FAMILY)", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    private unsafe void SendLegacyTcpRequest(uint states, uint sequence)
+    {
+        // inet_diag_req: family, src_len, dst_len, ext (u8 each), sockid (48), states u32, dbs u32.
+        // The family is ignored for this request: the kernel dumps both (AF_UNSPEC internally).
+        byte* request = stackalloc byte[LegacyRequestLength];
+        var span = new Span<byte>(request, LegacyRequestLength);
+        span.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, LegacyRequestLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], TcpDiagGetSock);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[6..], LibC.NLM_F_REQUEST | LibC.NLM_F_DUMP);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], sequence);
+        span[16] = AfInet;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[(16 + 52)..], states);
+        if (LibC.send(_fd.Fd, request, LegacyRequestLength, 0) != LegacyRequestLength)
+        {
+            throw LibC.Failure("send(TCPDIAG_GETSOCK)", Marshal.GetLastPInvokeError());
         }
     }
 
