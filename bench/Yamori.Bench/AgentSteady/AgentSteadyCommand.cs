@@ -17,7 +17,7 @@ namespace Yamori.Bench.AgentSteady;
 internal static partial class AgentSteadyCommand
 {
     public const string Usage = """
-          agent-steady [--agent BIN] [--warmup S] [--idle S] [--seconds S] [--exec-rate N] [--conn-rate N]
+          agent-steady [--agent BIN] [--warmup S] [--idle S] [--seconds S] [--exec-rate N] [--conn-rate N] [--agent-config JSON] [--agent-env K=V]
                      the agent binary (default: dotnet publish -r linux-x64 of src/Yamori.Agent, as shipped)
                      enrolled to a local `yamori up --demo`, all collectors, default agent.json; after
                      --warmup (30 s) its CPU % and RSS over --idle (60 s) with nothing happening, then over
@@ -67,8 +67,25 @@ internal static partial class AgentSteadyCommand
         string agentData = Path.Combine(work, "agent");
         await AgentUnderTest.EnrollAsync(binary, agentData, cloud.Api, OperatorApi.Banner(cloud, DemoToken()), OperatorApi.Banner(cloud, CaFingerprint()));
 
+        // --agent-config JSON: an agent.json for the run (a town's tuning), e.g. {"networkPollMilliseconds":1000}.
+        if (Args.String(args, "--agent-config", "") is { Length: > 0 } config)
+        {
+            await File.WriteAllTextAsync(Path.Combine(agentData, "agent.json"), config);
+            Console.WriteLine($"agent.json: {config}");
+        }
+
         string marker = "yamori-steady-" + Guid.NewGuid().ToString("N")[..8];
-        using AgentUnderTest agent = AgentUnderTest.Start(binary, agentData, Path.Combine(work, "agent.log"));
+        // --agent-env K=V (repeatable): runtime knobs for the agent process only, for experiments.
+        var environment = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--agent-env" && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                environment[key] = value;
+            }
+        }
+
+        using AgentUnderTest agent = AgentUnderTest.Start(binary, agentData, Path.Combine(work, "agent.log"), environment);
         Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; agent pid {agent.Pid}, warm-up {warmup} s");
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         Window quiet = await MeasureAsync(agent, idle);
@@ -76,16 +93,17 @@ internal static partial class AgentSteadyCommand
 
         DateTimeOffset loadFrom = DateTimeOffset.UtcNow;
         Window busy;
-        int execs;
-        int connections;
         int port;
-        await using (var load = new SteadyLoad(marker))
+        var load = new SteadyLoad(marker);
+        await using (load)
         {
             load.Start(execRate, connRate);
             busy = await MeasureAsync(agent, seconds);
-            (execs, connections, port) = (load.Execs, load.Connections, load.Port);
+            port = load.Port;
         }
 
+        // Read after the loops stopped: an exec or connection in flight at the end still happens.
+        (int execs, int connections) = (load.Execs, load.Connections);
         Print("load", busy, seconds, execs, connections);
         Console.WriteLine($"peak RSS over the whole run (VmHWM, start-up included): {ProcStat.PeakRssMiB(agent.Pid):F1} MiB");
         if (agent.HasExited)

@@ -28,9 +28,14 @@ internal sealed class AgentUnderTest : IDisposable
     public static async Task EnrollAsync(string binary, string data, Uri server, string token, string caSha256) =>
         await RunAsync(binary, ["enroll", "--server", server.ToString(), "--token", token, "--ca-sha256", caSha256, "--data", data, "--hostname", "bench-steady"]);
 
-    public static AgentUnderTest Start(string binary, string data, string log)
+    public static AgentUnderTest Start(string binary, string data, string log, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach ((string key, string value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         foreach (string a in new[] { "run", "--data", data })
         {
             start.ArgumentList.Add(a);

@@ -105,7 +105,7 @@ internal static partial class AgentComposition
 
             if (Wanted("network"))
             {
-                list.Add((new NetworkCollector(new NetworkCollectorOptions(), loggers.CreateLogger<NetworkCollector>()), null));
+                list.Add((new NetworkCollector(new NetworkCollectorOptions { PollInterval = options.NetworkPollInterval }, loggers.CreateLogger<NetworkCollector>()), null));
             }
 
             if (Wanted("file") && options.WatchPaths.Count > 0)

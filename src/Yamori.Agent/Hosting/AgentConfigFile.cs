@@ -30,6 +30,9 @@ public sealed record AgentConfigFile
     /// <summary><c>Off</c>, <c>WhenAuditEnabled</c> (default) or <c>EnableAudit</c>.</summary>
     public Linux.Processes.AuditFallbackMode? AuditFallback { get; init; }
 
+    /// <summary>Time between socket-table dumps of the network collector (50 to 10,000 ms; default 250).</summary>
+    public int? NetworkPollMilliseconds { get; init; }
+
     public const string FileName = "agent.json";
 
     public static AgentOptions Apply(AgentOptions options)
@@ -56,6 +59,11 @@ public sealed record AgentConfigFile
             throw new AgentConfigException($"{path}: cpuBudgetPercent, memoryBudgetBytes and heartbeatSeconds must be positive, spoolMaxBytes at least 16 MiB");
         }
 
+        if (config.NetworkPollMilliseconds is < 50 or > 10_000)
+        {
+            throw new AgentConfigException($"{path}: networkPollMilliseconds must be between 50 and 10000, was {config.NetworkPollMilliseconds}");
+        }
+
         return options with
         {
             WatchPaths = config.WatchPaths ?? options.WatchPaths,
@@ -67,6 +75,7 @@ public sealed record AgentConfigFile
             SpoolFsync = config.SpoolFsync ?? options.SpoolFsync,
             HeartbeatInterval = config.HeartbeatSeconds is { } s ? TimeSpan.FromSeconds(s) : options.HeartbeatInterval,
             AuditFallback = config.AuditFallback ?? options.AuditFallback,
+            NetworkPollInterval = config.NetworkPollMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : options.NetworkPollInterval,
         };
     }
 }

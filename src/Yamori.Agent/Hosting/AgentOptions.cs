@@ -27,6 +27,13 @@ public sealed record AgentOptions
     /// </summary>
     public Linux.Processes.AuditFallbackMode AuditFallback { get; init; } = Linux.Processes.AuditFallbackMode.WhenAuditEnabled;
 
+    /// <summary>
+    /// Time between the network collector's socket-table dumps. Each dump walks the kernel's whole
+    /// TCP hash, TIME_WAIT remnants included, so its cost grows with the host's connection rate;
+    /// a longer interval costs less and sees fewer short connections while they are open.
+    /// </summary>
+    public TimeSpan NetworkPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Sigma rules the agent evaluates itself (a subset: the cloud runs every rule anyway); empty disables local detection.</summary>
     public IReadOnlyList<string> LocalRules { get; init; } = [];
 

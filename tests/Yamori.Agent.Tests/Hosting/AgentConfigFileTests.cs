@@ -45,6 +45,15 @@ public sealed class AgentConfigFileTests : IDisposable
     }
 
     [Fact]
+    public void The_network_poll_interval_is_tunable_within_bounds()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Apply("{}").NetworkPollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), Apply("""{ "networkPollMilliseconds": 1000 }""").NetworkPollInterval);
+        var e = Assert.Throws<AgentConfigException>(() => Apply("""{ "networkPollMilliseconds": 5 }"""));
+        Assert.Contains("networkPollMilliseconds", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_misspelt_setting_is_refused_with_the_file_and_line()
     {
         var e = Assert.Throws<AgentConfigException>(() => Apply("{\n  \"watchPath\": [\"/srv\"]\n}"));
