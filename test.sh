@@ -25,6 +25,8 @@ command -v sudo >/dev/null 2>&1 || need_pkgs+=(sudo)
 # browser); Japanese text needs the Noto CJK fonts to render in their screenshots.
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need_pkgs+=(fonts-noto-cjk)
+# The Linux agent ships as a Native AOT binary, which links with the system's C toolchain.
+command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
@@ -35,6 +37,19 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+# Publish the agent for linux-x64 as it ships (Native AOT) so a test runs that very binary
+# (PublishedAgentTests); the publish itself counts as a test.
+aot_ok=1
+if dotnet publish src/Yamori.Agent/Yamori.Agent.csproj -c Release -r linux-x64 -o "$YAMORI_ARTIFACTS/agent-linux-x64" --nologo -v q >"$log" 2>&1; then
+  export YAMORI_AGENT_BINARY="$YAMORI_ARTIFACTS/agent-linux-x64/yamori-agent"
+  echo "linux-x64 Native AOT publish of yamori-agent: ok ($(du -h "$YAMORI_AGENT_BINARY" | cut -f1))"
+else
+  cat "$log"
+  echo "linux-x64 Native AOT publish of yamori-agent: FAILED"
+  aot_ok=0
+fi
+
 dotnet test Yamori.slnx -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
@@ -52,6 +67,12 @@ read -r passed failed skipped < <(awk '
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The build or the test host failed before any test could report: count it as a failure.
   failed=1
+fi
+if [ "$aot_ok" -eq 1 ]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
 fi
 
 # The agent's Windows code path (event-log subscription, P/Invoke to wevtapi) cannot run here, but it
