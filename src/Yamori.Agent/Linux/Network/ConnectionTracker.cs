@@ -15,10 +15,19 @@ internal readonly record struct NewConnection(SocketEntry Socket, bool Initiated
 /// and their 60 s lifetime leaves ample time. A socket that was seen alive and has since left the
 /// live dump is remembered until the next TIME_WAIT poll, so its remnant is not reported again.
 /// </para>
+/// <para>
+/// With a <see cref="SocketDestroyFeed"/> (the usual case) TIME_WAIT is never dumped: every TCP
+/// socket the kernel frees arrives from the feed, and one not seen alive in a dump is reported
+/// then. Sockets seen alive are remembered for a few polls after they leave the dump, since the
+/// kernel broadcasts the destroy from a work queue, possibly after the next dump.
+/// </para>
 /// </summary>
 internal sealed class ConnectionTracker(int timeWaitEvery = 4)
 {
     private const uint AllButTimeWait = SockDiag.AllStates & ~(1u << TcpState.TimeWait);
+
+    // How long a socket that left the live dump is remembered for its destroy message (polls).
+    private const long DepartedPolls = 40;
 
     private readonly List<SocketEntry> _sockets = [];
     private readonly List<SocketEntry> _listeners = [];
@@ -29,6 +38,8 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     private HashSet<ulong> _knownTimeWait = [];
     private HashSet<ulong> _nextTimeWait = [];
     private readonly HashSet<ulong> _departed = [];
+    private readonly Dictionary<ulong, long> _departedAt = [];
+    private readonly List<ulong> _expired = [];
     private long _polls;
     private HashSet<(ulong, UInt128, ushort)> _knownUdp = [];
     private HashSet<(ulong, UInt128, ushort)> _nextUdp = [];
@@ -37,12 +48,14 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     /// Dumps the socket table and returns the connections not present in the previous dump, with
     /// owners resolved. With <paramref name="baseline"/> it only records what exists.
     /// </summary>
-    public IReadOnlyList<NewConnection> Poll(SockDiag diag, SocketOwners owners, bool baseline)
+    /// <param name="destroyed">TCP sockets freed since the last poll (from a <see cref="SocketDestroyFeed"/>), or null without one.</param>
+    public IReadOnlyList<NewConnection> Poll(SockDiag diag, SocketOwners owners, bool baseline, IReadOnlyList<SocketEntry>? destroyed = null)
     {
         _sockets.Clear();
         _listeners.Clear();
         _fresh.Clear();
-        bool withTimeWait = baseline || (++_polls % Math.Max(1, timeWaitEvery)) == 0;
+        _polls++;
+        bool withTimeWait = destroyed is null && (baseline || (_polls % Math.Max(1, timeWaitEvery)) == 0);
         DumpAll(diag, _sockets, withTimeWait ? SockDiag.AllStates : AllButTimeWait);
 
         foreach (SocketEntry s in _sockets)
@@ -96,7 +109,11 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
             }
         }
 
-        if (withTimeWait)
+        if (destroyed is not null)
+        {
+            TrackDestroyed(destroyed, baseline);
+        }
+        else if (withTimeWait)
         {
             (_knownTimeWait, _nextTimeWait) = (_nextTimeWait, _knownTimeWait);
             _nextTimeWait.Clear();
@@ -119,6 +136,51 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
         _nextUdp.Clear();
         ResolveOwners(owners);
         return _fresh;
+    }
+
+    /// <summary>
+    /// Reports the destroyed connections never seen alive, and remembers those that left the live
+    /// dump until their destroy arrives (or <see cref="DepartedPolls"/> pass: the feed overran).
+    /// </summary>
+    private void TrackDestroyed(IReadOnlyList<SocketEntry> destroyed, bool baseline)
+    {
+        foreach (SocketEntry s in destroyed)
+        {
+            // A listener, or a socket that never had a peer: not a connection.
+            if (s.RemotePort == 0)
+            {
+                continue;
+            }
+
+            bool seen = _knownTcp.Contains(s.Cookie) || _nextTcp.Contains(s.Cookie) || _departedAt.Remove(s.Cookie);
+            if (!seen && !baseline)
+            {
+                SocketEntry? listener = ListenerFor(s);
+                _fresh.Add(new NewConnection(s, Initiated: listener is null, ProcessId: 0, listener?.Inode ?? 0));
+            }
+        }
+
+        foreach (ulong cookie in _knownTcp)
+        {
+            if (!_nextTcp.Contains(cookie))
+            {
+                _departedAt.TryAdd(cookie, _polls);
+            }
+        }
+
+        _expired.Clear();
+        foreach ((ulong cookie, long at) in _departedAt)
+        {
+            if (_polls - at > DepartedPolls)
+            {
+                _expired.Add(cookie);
+            }
+        }
+
+        foreach (ulong cookie in _expired)
+        {
+            _ = _departedAt.Remove(cookie);
+        }
     }
 
     /// <summary>All IPv4 and IPv6 TCP sockets in <paramref name="tcpStates"/> and all UDP sockets.</summary>

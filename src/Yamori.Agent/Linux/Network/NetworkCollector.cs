@@ -22,6 +22,12 @@ public sealed record NetworkCollectorOptions
 
     /// <summary>Report the connections that already exist when the collector starts (default: only new ones).</summary>
     public bool ReportExistingAtStart { get; init; }
+
+    /// <summary>
+    /// Learn of ended TCP connections from sock_diag's destroy multicast (default) instead of
+    /// dumping TIME_WAIT remnants; where the kernel refuses it, remnants are dumped as before.
+    /// </summary>
+    public bool UseDestroyFeed { get; init; } = true;
 }
 
 /// <summary>
@@ -29,17 +35,19 @@ public sealed record NetworkCollectorOptions
 /// sock_diag dumps of the kernel's socket table taken every <see cref="NetworkCollectorOptions.PollInterval"/>.
 /// <para>
 /// What polling can miss, and the choice made: a connection that opens and fully closes between
-/// two dumps leaves no socket to see. TCP softens this: the side that closes first keeps a
-/// TIME_WAIT entry for 60 s (dumped every fourth poll), so a short connection is still reported
-/// from that side, without a process (a remnant has no owner) unless it was accepted on a
-/// listener we can attribute. Measured with agent-burst --connections 5000 at 500/s on loopback,
-/// where the server closes first: ~98 % of the accepts and ~10 % of the connects were seen. A UDP
+/// two dumps leaves no socket to see. For TCP the kernel's destroy multicast fills that gap: every
+/// freed TCP socket is announced with its addresses, so a short connection is reported when it
+/// ends, from both sides, without a process (its socket has left its file by then) unless it was
+/// accepted on a listener we can attribute (<see cref="SocketDestroyFeed"/>). Where that feed is
+/// refused, the side that closed first is still found from its TIME_WAIT remnant (dumped every
+/// fourth poll): measured with agent-burst --connections 5000 at 500/s on loopback, where the
+/// server closes first, ~98 % of the accepts and ~10 % of the connects were seen that way. A UDP
 /// socket used with sendto() and never connect()ed has no destination in the socket table at all;
 /// only connected UDP flows (which includes glibc's DNS lookups) are reported. A process that exits
 /// within the interval leaves its socket without an owner in /proc, and the event has no Image.
 /// The alternative, a kernel hook per connect (eBPF, or an audit rule on connect()), would see
-/// everything but needs eBPF tooling or floods the audit log; dumps need no kernel extension and
-/// cost ~2-3 % of a core at 500 new connections/s, little at ordinary rates.
+/// the connecting process too but needs eBPF tooling or floods the audit log; dumps and the destroy
+/// feed need no kernel extension.
 /// </para>
 /// </summary>
 public sealed partial class NetworkCollector : ICollector
@@ -58,6 +66,8 @@ public sealed partial class NetworkCollector : ICollector
     private long _pollCpuNs;
     private long _ownerScans;
     private long _targetedScans;
+    private long _destroyOverruns;
+    private int _destroyFeedActive;
 
     public NetworkCollector(NetworkCollectorOptions? options = null, ILogger<NetworkCollector>? logger = null, UserNames? users = null)
     {
@@ -94,6 +104,12 @@ public sealed partial class NetworkCollector : ICollector
     /// <summary>Scans of only the processes that owned recent new sockets (cheap; tried before a full scan).</summary>
     public long TargetedOwnerScans => Interlocked.Read(ref _targetedScans);
 
+    /// <summary>Whether ended connections come from the kernel's destroy multicast (else from TIME_WAIT dumps).</summary>
+    public bool DestroyFeedActive => Volatile.Read(ref _destroyFeedActive) == 1;
+
+    /// <summary>Times the destroy feed's buffer overflowed: some short connections went unreported.</summary>
+    public long DestroyFeedOverruns => Interlocked.Read(ref _destroyOverruns);
+
     /// <summary>Dumps that failed (logged); the next poll tries again.</summary>
     public long PollFailures => Interlocked.Read(ref _pollFailures);
 
@@ -115,13 +131,21 @@ public sealed partial class NetworkCollector : ICollector
             throw Unavailable(new CollectorUnavailableException("cannot open NETLINK_SOCK_DIAG: " + ex.Message, ex));
         }
 
+        using SocketDestroyFeed? feed = _options.UseDestroyFeed ? SocketDestroyFeed.TryOpen() : null;
+        if (_options.UseDestroyFeed && feed is null)
+        {
+            LogNoDestroyFeed(_logger);
+        }
+
+        Volatile.Write(ref _destroyFeedActive, feed is null ? 0 : 1);
         using (diag)
         {
             var tracker = new ConnectionTracker();
             var owners = new SocketOwners(_options.MinFullScanInterval);
+            var destroyed = feed is null ? null : new List<SocketEntry>();
             try
             {
-                Poll(diag, tracker, owners, sink, baseline: !_options.ReportExistingAtStart);
+                Poll(diag, feed, destroyed, tracker, owners, sink, baseline: !_options.ReportExistingAtStart);
             }
             catch (Exception ex) when (ex is CollectorUnavailableException or InvalidDataException)
             {
@@ -136,7 +160,7 @@ public sealed partial class NetworkCollector : ICollector
                 {
                     try
                     {
-                        Poll(diag, tracker, owners, sink, baseline: false);
+                        Poll(diag, feed, destroyed, tracker, owners, sink, baseline: false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -154,12 +178,21 @@ public sealed partial class NetworkCollector : ICollector
         }
     }
 
-    private void Poll(SockDiag diag, ConnectionTracker tracker, SocketOwners owners, ITelemetrySink sink, bool baseline)
+    private void Poll(SockDiag diag, SocketDestroyFeed? feed, List<SocketEntry>? destroyed, ConnectionTracker tracker, SocketOwners owners, ITelemetrySink sink, bool baseline)
     {
         // Thread CPU time, not wall time: a poll runs synchronously on one thread, and on a busy
         // host wall time would count other threads' turns on the CPU.
         long start = Interop.LibC.ThreadCpuNanoseconds();
-        IReadOnlyList<NewConnection> fresh = tracker.Poll(diag, owners, baseline);
+
+        // Destroys first, then the dump: a socket freed in between is remembered as departed.
+        destroyed?.Clear();
+        if (destroyed is not null)
+        {
+            feed!.Drain(destroyed);
+            Interlocked.Exchange(ref _destroyOverruns, feed.Overruns);
+        }
+
+        IReadOnlyList<NewConnection> fresh = tracker.Poll(diag, owners, baseline, destroyed);
         Interlocked.Increment(ref _polls);
         foreach (NewConnection c in fresh)
         {
@@ -216,6 +249,9 @@ public sealed partial class NetworkCollector : ICollector
         _started.TrySetException(ex);
         return ex;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "sock_diag destroy multicast refused (kernel or capability); ended connections come from TIME_WAIT dumps")]
+    private static partial void LogNoDestroyFeed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sock_diag poll failed; retrying at the next interval")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

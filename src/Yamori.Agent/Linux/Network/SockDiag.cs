@@ -162,7 +162,7 @@ internal sealed class SockDiag : IDisposable
 
     public void Dispose() => _fd.Dispose();
 
-    private static SocketEntry Parse(ReadOnlySpan<byte> msg, byte protocol)
+    internal static SocketEntry Parse(ReadOnlySpan<byte> msg, byte protocol)
     {
         // inet_diag_msg: family u8, state u8, timer u8, retrans u8, id { sport be16, dport be16,
         // src be32[4], dst be32[4], if u32, cookie u32[2] }, expires, rqueue, wqueue, uid, inode.

@@ -21,9 +21,9 @@ public sealed class NetworkCollectorTests
         && e.Get("Protocol") == protocol
         && e.Get("DestinationPort") == Text(destinationPort);
 
-    private static async Task<(NetworkCollector Collector, RecordingSink Sink, Task Run, CancellationTokenSource Stop)> StartAsync()
+    private static async Task<(NetworkCollector Collector, RecordingSink Sink, Task Run, CancellationTokenSource Stop)> StartAsync(NetworkCollectorOptions? options = null)
     {
-        var collector = new NetworkCollector(new NetworkCollectorOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+        var collector = new NetworkCollector(options ?? new NetworkCollectorOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         var sink = new RecordingSink();
         var stop = new CancellationTokenSource();
         Task run = Task.Run(() => collector.RunAsync(sink, stop.Token));
@@ -82,11 +82,16 @@ public sealed class NetworkCollectorTests
         }
     }
 
-    [SkippableFact]
-    public async Task A_connection_closed_before_the_next_poll_is_still_reported_from_its_TIME_WAIT()
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_connection_that_lived_between_two_dumps_is_still_reported(bool destroyFeed)
     {
         Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
-        var (_, sink, run, stop) = await StartAsync();
+
+        // Dumps 2 s apart: the connection below opens and closes well between two of them.
+        var (collector, sink, run, stop) = await StartAsync(new NetworkCollectorOptions { PollInterval = TimeSpan.FromSeconds(2), UseDestroyFeed = destroyFeed });
+        Assert.Equal(destroyFeed, collector.DestroyFeedActive);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -101,9 +106,17 @@ public sealed class NetworkCollectorTests
                 client.Close();
             }
 
-            var (e, _) = await sink.WaitForAsync(
-                ev => IsConnection(ev, "tcp", port) && ev.Get("SourcePort") == Text(clientPort), Timeout, "the short connection");
-            Assert.Equal("true", e.Get("Initiated"));
+            bool IsOurs(FlatEvent ev, string initiated) => IsConnection(ev, "tcp", port) && ev.Get("SourcePort") == Text(clientPort) && ev.Get("Initiated") == initiated;
+            await sink.WaitForAsync(ev => IsOurs(ev, "true"), Timeout, "the short connection's connect");
+            if (destroyFeed)
+            {
+                // Both ends are announced when freed; the accepted end is the listener's process.
+                var (accept, _) = await sink.WaitForAsync(ev => IsOurs(ev, "false"), Timeout, "the short connection's accept");
+                Assert.Equal(Text(Environment.ProcessId), accept.Get("ProcessId"));
+                await Task.Delay(TimeSpan.FromSeconds(5)); // two more dumps: nothing is reported twice
+                Assert.Single(sink.Events, x => IsOurs(x.Event, "true"));
+                Assert.Single(sink.Events, x => IsOurs(x.Event, "false"));
+            }
         }
         finally
         {

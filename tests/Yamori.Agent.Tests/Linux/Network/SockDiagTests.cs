@@ -45,4 +45,36 @@ public sealed class SockDiagTests
         diag.Dump(SockDiag.AfInet6, SockDiag.IpProtoTcp, SockDiag.AllStates, perFamily);
         Assert.Subset(perFamily.Select(s => s.Cookie).ToHashSet(), sockets.Where(s => s.LocalPort == v4Port || s.LocalPort == v6Port).Select(s => s.Cookie).ToHashSet());
     }
+
+    [SkippableFact]
+    public async Task The_destroy_feed_reports_both_ends_of_a_connection_that_lived_between_two_dumps()
+    {
+        Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
+        using SocketDestroyFeed feed = SocketDestroyFeed.TryOpen() ?? throw new Xunit.Sdk.XunitException("the kernel refused the sock_diag destroy groups");
+        int port;
+        using (var listener = new TcpListener(IPAddress.IPv6Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            using (var client = new TcpClient(AddressFamily.InterNetworkV6))
+            {
+                client.Connect(IPAddress.IPv6Loopback, port);
+                using TcpClient accepted = listener.AcceptTcpClient();
+            }
+        }
+
+        var destroyed = new List<SocketEntry>();
+        for (int i = 0; i < 50 && destroyed.Count(s => s.LocalPort == port || s.RemotePort == port) < 3; i++)
+        {
+            await Task.Delay(100); // the kernel broadcasts from a work queue
+            feed.Drain(destroyed);
+        }
+
+        List<SocketEntry> ours = [.. destroyed.Where(s => s.LocalPort == port || s.RemotePort == port)];
+        Assert.All(ours, s => Assert.Equal(SockDiag.AfInet6, s.Family));
+        Assert.Single(ours, s => s.RemotePort == port); // the client's end
+        Assert.Single(ours, s => s.LocalPort == port && s.RemotePort != 0); // the accepted end
+        Assert.Single(ours, s => s.LocalPort == port && s.RemotePort == 0); // the listener
+        Assert.Equal(0, feed.Overruns);
+    }
 }
