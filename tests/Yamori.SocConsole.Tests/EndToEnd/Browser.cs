@@ -53,6 +53,28 @@ internal sealed class Browser : IAsyncDisposable
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// Navigates like <see cref="IPage.GotoAsync"/>, once more if Chromium aborted the load because
+    /// the host's network changed: the agent and isolation tests of other test projects, running at
+    /// the same time, add and remove veth interfaces, and Chromium cancels a request in flight when
+    /// an interface's address changes (net::ERR_NETWORK_CHANGED, seen once in a full ./test.sh run).
+    /// </summary>
+    public static async Task OpenAsync(IPage page, string url)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.GotoAsync(url);
+                return;
+            }
+            catch (PlaywrightException e) when (attempt < 3 && e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal))
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, name + ".png"), FullPage = true });
 

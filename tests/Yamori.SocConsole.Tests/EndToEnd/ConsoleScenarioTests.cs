@@ -56,7 +56,7 @@ public sealed class ConsoleScenarioTests
         string site = cloud.ApiUri.ToString();
 
         // 1. The analyst's first sign-in: one-time password, the forced TOTP set-up, a new password.
-        await analyst.GotoAsync(site + "incidents");
+        await Browser.OpenAsync(analyst, site + "incidents");
         await Expect(analyst).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin\\?returnUrl="));
         await Browser.ScreenshotAsync(analyst, "01-signin");
         await analyst.FillAsync("#login", "analyst1");
@@ -73,7 +73,7 @@ public sealed class ConsoleScenarioTests
         await analyst.WaitForURLAsync("**/password", Reached);
         await ChangePasswordAsync(analyst, analystPassword);
         await analyst.WaitForURLAsync(site, Reached);
-        await analyst.GotoAsync(site + "incidents");
+        await Browser.OpenAsync(analyst, site + "incidents");
         await WaitLiveAsync(analyst);
 
         // 2–3. The queue is open when the attack is replayed; the incident appears without a reload.
@@ -134,32 +134,32 @@ public sealed class ConsoleScenarioTests
 
         // 5. A user of the other town: not in their list (all statuses shown), and not found by address.
         IPage other = await browser.NewPageAsync();
-        await other.GotoAsync(site + "signin");
+        await Browser.OpenAsync(other, site + "signin");
         await other.FillAsync("#login", "obuse-viewer");
         await other.FillAsync("#password", viewerPassword);
         await other.ClickAsync("button[type=submit]");
         await other.WaitForURLAsync("**/password", Reached);
         await ChangePasswordAsync(other, viewerPassword);
         await other.WaitForURLAsync(site, Reached);
-        await other.GotoAsync(site + "incidents");
+        await Browser.OpenAsync(other, site + "incidents");
         await WaitLiveAsync(other);
         await other.CheckAsync("[data-testid=status-Resolved]");
         await Expect(other.Locator("[data-testid=queue-empty]")).ToBeVisibleAsync();
         await Expect(other.Locator($"[data-incident='{incidentId}']")).ToHaveCountAsync(0);
 
         // The same filter in the analyst's session does list it: the empty list is the scope, not the filter.
-        await analyst.GotoAsync(site + "incidents");
+        await Browser.OpenAsync(analyst, site + "incidents");
         await WaitLiveAsync(analyst);
         await analyst.CheckAsync("[data-testid=status-Resolved]");
         await Expect(analyst.Locator($"[data-incident='{incidentId}']")).ToHaveCountAsync(1);
 
-        await other.GotoAsync(site + $"incidents/{incidentId}");
+        await Browser.OpenAsync(other, site + $"incidents/{incidentId}");
         await Expect(other.Locator("[data-testid=not-found]")).ToBeVisibleAsync();
         await Expect(other.Locator("body")).Not.ToContainTextAsync("Certutil");
         await Browser.ScreenshotAsync(other, "07-other-town-not-found");
 
         // The main screens render for the analyst with their data and every word found.
-        await analyst.GotoAsync(site);
+        await Browser.OpenAsync(analyst, site);
         await WaitLiveAsync(analyst);
         await Expect(analyst.Locator("[data-testid=town-row]")).ToHaveCountAsync(2);
         await Browser.ScreenshotAsync(analyst, "03-dashboard");
@@ -173,7 +173,7 @@ public sealed class ConsoleScenarioTests
             ("audit", "14-audit", "command.request"),
         ])
         {
-            await analyst.GotoAsync(site + path);
+            await Browser.OpenAsync(analyst, site + path);
             await WaitLiveAsync(analyst);
             await Expect(analyst.Locator("main")).ToContainTextAsync(expected);
             await Expect(analyst.Locator("[data-testid=not-found]")).ToHaveCountAsync(0);
@@ -182,7 +182,7 @@ public sealed class ConsoleScenarioTests
         }
 
         // A hunt in the browser: the recorded certutil download by a field condition (case-insensitive).
-        await analyst.GotoAsync(site + "hunting");
+        await Browser.OpenAsync(analyst, site + "hunting");
         await WaitLiveAsync(analyst);
         await analyst.FillAsync("#h-f1", "Image");
         await analyst.SelectOptionAsync("#h-op1", "EndsWith");
@@ -192,7 +192,7 @@ public sealed class ConsoleScenarioTests
         await Expect(analyst.Locator("[data-testid=hunt-row]")).ToContainTextAsync("urlcache");
         await Browser.ScreenshotAsync(analyst, "10-hunting-result");
 
-        await analyst.GotoAsync(site + "devices");
+        await Browser.OpenAsync(analyst, site + "devices");
         await WaitLiveAsync(analyst);
         await analyst.ClickAsync($"main a:text('{agent.Hostname}')");
         await analyst.WaitForURLAsync("**/devices/*", Reached);
@@ -200,7 +200,7 @@ public sealed class ConsoleScenarioTests
         await Expect(analyst.Locator("main")).ToContainTextAsync(cloud.Towns[0].Name);
         await Browser.ScreenshotAsync(analyst, "15-device");
 
-        await analyst.GotoAsync(site);
+        await Browser.OpenAsync(analyst, site);
         await WaitLiveAsync(analyst);
         // The switch is a full page load (cookie, then redirect): on a loaded machine it can take more
         // than the default 5 s of an expectation.
