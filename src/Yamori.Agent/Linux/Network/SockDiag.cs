@@ -180,40 +180,43 @@ internal sealed class SockDiag : IDisposable
             Uid: BinaryPrimitives.ReadUInt32LittleEndian(msg[64..]));
     }
 
-    private unsafe void SendRequest(byte family, byte protocol, uint states, uint sequence)
+    private void SendRequest(byte family, byte protocol, uint states, uint sequence)
     {
-        byte* request = stackalloc byte[RequestLength];
-        var span = new Span<byte>(request, RequestLength);
-        span.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(span, RequestLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], SockDiagByFamily);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[6..], LibC.NLM_F_REQUEST | LibC.NLM_F_DUMP);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], sequence);
-        span[16] = family;
-        span[17] = protocol;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[20..], states);
-        if (LibC.send(_fd.Fd, request, RequestLength, 0) != RequestLength)
-        {
-            throw LibC.Failure("send(SOCK_DIAG_BY_FAMILY)", Marshal.GetLastPInvokeError());
-        }
+        // inet_diag_req_v2: family u8, protocol u8, ext u8, pad u8, states u32, sockid (48).
+        Span<byte> body = stackalloc byte[RequestLength - 16];
+        body.Clear();
+        body[0] = family;
+        body[1] = protocol;
+        BinaryPrimitives.WriteUInt32LittleEndian(body[4..], states);
+        Send(SockDiagByFamily, sequence, body);
     }
 
-    private unsafe void SendLegacyTcpRequest(uint states, uint sequence)
+    private void SendLegacyTcpRequest(uint states, uint sequence)
     {
         // inet_diag_req: family, src_len, dst_len, ext (u8 each), sockid (48), states u32, dbs u32.
         // The family is ignored for this request: the kernel dumps both (AF_UNSPEC internally).
-        byte* request = stackalloc byte[LegacyRequestLength];
-        var span = new Span<byte>(request, LegacyRequestLength);
+        Span<byte> body = stackalloc byte[LegacyRequestLength - 16];
+        body.Clear();
+        body[0] = AfInet;
+        BinaryPrimitives.WriteUInt32LittleEndian(body[52..], states);
+        Send(TcpDiagGetSock, sequence, body);
+    }
+
+    /// <summary>One dump request: nlmsghdr (length, type, flags, sequence, port 0) then the body.</summary>
+    private unsafe void Send(ushort type, uint sequence, ReadOnlySpan<byte> body)
+    {
+        int length = 16 + body.Length;
+        byte* request = stackalloc byte[length];
+        var span = new Span<byte>(request, length);
         span.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(span, LegacyRequestLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], TcpDiagGetSock);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], type);
         BinaryPrimitives.WriteUInt16LittleEndian(span[6..], LibC.NLM_F_REQUEST | LibC.NLM_F_DUMP);
         BinaryPrimitives.WriteUInt32LittleEndian(span[8..], sequence);
-        span[16] = AfInet;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[(16 + 52)..], states);
-        if (LibC.send(_fd.Fd, request, LegacyRequestLength, 0) != LegacyRequestLength)
+        body.CopyTo(span[16..]);
+        if (LibC.send(_fd.Fd, request, length, 0) != length)
         {
-            throw LibC.Failure("send(TCPDIAG_GETSOCK)", Marshal.GetLastPInvokeError());
+            throw LibC.Failure(type == TcpDiagGetSock ? "send(TCPDIAG_GETSOCK)" : "send(SOCK_DIAG_BY_FAMILY)", Marshal.GetLastPInvokeError());
         }
     }
 
