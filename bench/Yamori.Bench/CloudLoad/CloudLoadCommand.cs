@@ -112,6 +112,11 @@ internal static class CloudLoadCommand
             cloud CPU: {(cpuAfter - cpuBefore) / elapsed * 100:F0}% of one core (of {Environment.ProcessorCount}); peak RSS {peakRss:F0} MiB
             simulator CPU (same machine, competing for the same cores): {(selfAfter - selfBefore).TotalSeconds / elapsed * 100:F0}% of one core
             """));
+        if (fleet.Count(a => a.Failure is not null) is > 0 and int failed)
+        {
+            Console.WriteLine($"agents whose stream failed and did not recover: {failed} (first: {fleet.First(a => a.Failure is not null).Failure})");
+        }
+
         AlertLatency.Report(Path.Combine(data, "yamori.db"), measureFrom, measureTo);
         foreach (SimulatedAgent agent in fleet)
         {

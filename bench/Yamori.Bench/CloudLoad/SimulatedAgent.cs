@@ -60,9 +60,39 @@ internal sealed class SimulatedAgent : IDisposable
         _certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
+    /// <summary>Why the stream ended early (the bench reports it), or null.</summary>
+    public string? Failure { get; private set; }
+
     /// <summary>Streams until <paramref name="ct"/> fires, cycling through <paramref name="events"/> from <paramref name="offset"/>.</summary>
     /// <param name="eventsPerSecond">0: as fast as the cloud acknowledges (closed loop); else a paced, open-loop rate.</param>
+    /// <remarks>
+    /// A stream that fails before anything was acknowledged (a TLS or HTTP/2 handshake lost while a
+    /// thousand agents connect at once) is opened again, as a real agent would; one that fails later
+    /// ends this agent with <see cref="Failure"/> set instead of the whole run.
+    /// </remarks>
     public async Task RunAsync(Uri endpoint, Event[] events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StreamAsync(endpoint, events, offset, batchSize, eventsPerSecond, ct);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not OperationCanceledException and not RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                if (Interlocked.Read(ref AckedEvents) > 0 || attempt == 5)
+                {
+                    Failure = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : $"{e.GetType().Name}: {e.Message}";
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(attempt), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task StreamAsync(Uri endpoint, Event[] events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
     {
         using GrpcChannel channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = Handler(_ca, _certificate), DisposeHttpClient = true });
         using AsyncDuplexStreamingCall<AgentMessage, CloudMessage> call = new AgentChannel.AgentChannelClient(channel).Connect(cancellationToken: ct);
