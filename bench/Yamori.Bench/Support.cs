@@ -18,6 +18,21 @@ internal static class Args
 
     public static int Int(string[] args, string name, int fallback) =>
         int.Parse(String(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    /// <summary>Every <c>name K=V</c> pair (the option may repeat), e.g. environment variables for a child process.</summary>
+    public static Dictionary<string, string> Pairs(string[] args, string name)
+    {
+        var pairs = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == name && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                pairs[key] = value;
+            }
+        }
+
+        return pairs;
+    }
 }
 
 /// <summary>The Yamori checkout the bench runs in (for commands that build or publish a part of it).</summary>

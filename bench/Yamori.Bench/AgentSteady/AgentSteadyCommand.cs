@@ -76,16 +76,7 @@ internal static partial class AgentSteadyCommand
 
         string marker = "yamori-steady-" + Guid.NewGuid().ToString("N")[..8];
         // --agent-env K=V (repeatable): runtime knobs for the agent process only, for experiments.
-        var environment = new Dictionary<string, string>();
-        for (int i = 0; i + 1 < args.Length; i++)
-        {
-            if (args[i] == "--agent-env" && args[i + 1].Split('=', 2) is [var key, var value])
-            {
-                environment[key] = value;
-            }
-        }
-
-        using AgentUnderTest agent = AgentUnderTest.Start(binary, agentData, Path.Combine(work, "agent.log"), environment);
+        using AgentUnderTest agent = AgentUnderTest.Start(binary, agentData, Path.Combine(work, "agent.log"), Args.Pairs(args, "--agent-env"));
         Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; agent pid {agent.Pid}, warm-up {warmup} s");
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         Window quiet = await MeasureAsync(agent, idle);

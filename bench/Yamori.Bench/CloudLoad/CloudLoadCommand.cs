@@ -58,15 +58,7 @@ internal static class CloudLoadCommand
 
         var startup = Stopwatch.StartNew();
         // --cloud-env K=V (repeatable): runtime knobs for the cloud process only, for experiments.
-        var environment = new Dictionary<string, string>();
-        for (int i = 0; i + 1 < args.Length; i++)
-        {
-            if (args[i] == "--cloud-env" && args[i + 1].Split('=', 2) is [var key, var value])
-            {
-                environment[key] = value;
-            }
-        }
-
+        Dictionary<string, string> environment = Args.Pairs(args, "--cloud-env");
         using CloudProcess cloud = await CloudProcess.StartAsync(data, cloudArgs, environment);
         Console.WriteLine($"cloud: pid {cloud.Pid}, ready in {startup.Elapsed.TotalSeconds:F1} s (data {data})");
 
