@@ -30,7 +30,8 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     private const long DepartedPolls = 40;
 
     private readonly List<SocketEntry> _sockets = [];
-    private readonly List<SocketEntry> _listeners = [];
+    private List<SocketEntry> _listeners = [];
+    private List<SocketEntry> _previousListeners = [];
     private readonly List<NewConnection> _fresh = [];
     private readonly List<uint> _inodes = [];
     private HashSet<ulong> _knownTcp = [];
@@ -52,6 +53,9 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
     public IReadOnlyList<NewConnection> Poll(SockDiag diag, SocketOwners owners, bool baseline, IReadOnlyList<SocketEntry>? destroyed = null)
     {
         _sockets.Clear();
+        // The previous dump's listeners stay known for one poll: a destroyed connection whose
+        // listener closed meanwhile (a service stopping with connections in its backlog) is still an accept.
+        (_previousListeners, _listeners) = (_listeners, _previousListeners);
         _listeners.Clear();
         _fresh.Clear();
         _polls++;
@@ -155,7 +159,7 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
             bool seen = _knownTcp.Contains(s.Cookie) || _nextTcp.Contains(s.Cookie) || _departedAt.Remove(s.Cookie);
             if (!seen && !baseline)
             {
-                SocketEntry? listener = ListenerFor(s);
+                SocketEntry? listener = ListenerFor(s) ?? ListenerFor(s, _previousListeners);
                 _fresh.Add(new NewConnection(s, Initiated: listener is null, ProcessId: 0, listener?.Inode ?? 0));
             }
         }
@@ -218,9 +222,11 @@ internal sealed class ConnectionTracker(int timeWaitEvery = 4)
         }
     }
 
-    private SocketEntry? ListenerFor(in SocketEntry s)
+    private SocketEntry? ListenerFor(in SocketEntry s) => ListenerFor(s, _listeners);
+
+    private static SocketEntry? ListenerFor(in SocketEntry s, List<SocketEntry> listeners)
     {
-        foreach (SocketEntry l in _listeners)
+        foreach (SocketEntry l in listeners)
         {
             if (l.LocalPort == s.LocalPort
                 && (SocketText.IsWildcard(l.LocalAddress) || (l.Family == s.Family && l.LocalAddress == s.LocalAddress)))

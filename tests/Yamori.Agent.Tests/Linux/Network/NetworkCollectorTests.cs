@@ -126,6 +126,45 @@ public sealed class NetworkCollectorTests
     }
 
     [SkippableFact]
+    public async Task A_connection_ending_just_after_its_listener_closed_is_still_an_accept()
+    {
+        Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
+        var (collector, sink, run, stop) = await StartAsync(new NetworkCollectorOptions { PollInterval = TimeSpan.FromSeconds(2) });
+        Skip.IfNot(collector.DestroyFeedActive, "the kernel refused the sock_diag destroy groups");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        try
+        {
+            long polls = collector.Polls;
+            while (collector.Polls < polls + 1)
+            {
+                await Task.Delay(50); // the listener is in a dump now
+            }
+
+            // A service stopping: it closes its listener, then its connections, all between two dumps.
+            int clientPort;
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                clientPort = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
+                using TcpClient accepted = await listener.AcceptTcpClientAsync();
+                listener.Stop();
+            }
+
+            // Its listener is in no dump any more, only in the one before; its process is unknown (the
+            // listener's socket has left /proc), but it is an accept, not a connect to our own port.
+            await sink.WaitForAsync(ev => IsConnection(ev, "tcp", port) && ev.Get("SourcePort") == Text(clientPort) && ev.Get("Initiated") == "false", Timeout, "the accept");
+        }
+        finally
+        {
+            listener.Dispose();
+            await stop.CancelAsync();
+            await run;
+        }
+    }
+
+    [SkippableFact]
     public async Task UDP_to_a_new_destination_is_reported_once_per_destination()
     {
         Skip.IfNot(LinuxTestSupport.IsLinuxRoot, LinuxTestSupport.NeedsRoot);
