@@ -105,7 +105,9 @@ internal static partial class AgentComposition
 
             if (Wanted("network"))
             {
-                list.Add((new NetworkCollector(new NetworkCollectorOptions { PollInterval = options.NetworkPollInterval }, loggers.CreateLogger<NetworkCollector>()), null));
+                // Destroy-feed overruns lost ended connections: reported like the process collector's.
+                var network = new NetworkCollector(new NetworkCollectorOptions { PollInterval = options.NetworkPollInterval }, loggers.CreateLogger<NetworkCollector>());
+                list.Add((network, () => network.DestroyFeedOverruns));
             }
 
             if (Wanted("file") && options.WatchPaths.Count > 0)
