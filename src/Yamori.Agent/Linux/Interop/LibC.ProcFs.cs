@@ -25,6 +25,12 @@ internal static partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static unsafe partial nint readlink(byte* path, byte* buffer, nint size);
 
+    internal const int EACCES = 13;
+
+    /// <summary>Raw directory entries (struct linux_dirent64), without the stat per entry that .NET's enumerator makes.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static unsafe partial nint getdents64(int fd, byte* buffer, nint count);
+
     [LibraryImport(Lib, SetLastError = true)]
     internal static unsafe partial int statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
 

@@ -1,6 +1,6 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Yamori.Agent.Linux.Processes;
 
@@ -28,6 +28,7 @@ internal sealed class SocketOwners(TimeSpan minFullScanInterval, int maxHot = 32
     private readonly byte[] _link = new byte[256];
     private readonly byte[] _name = new byte[32];
     private readonly byte[] _path = new byte[4096];
+    private readonly byte[] _entries = new byte[16 * 1024];
     private long _round;
     private long _lastFullScan = long.MinValue;
 
@@ -144,29 +145,62 @@ internal sealed class SocketOwners(TimeSpan minFullScanInterval, int maxHot = 32
             _owners.Clear();
         }
 
+        // getdents64 and readlink on stack-built paths: a full scan visits every descriptor on the
+        // host, and .NET's enumerator would allocate a string and stat each one.
+        int fd = ProcFs.OpenDirectory(pid, "fd"u8);
+        if (fd < 0)
+        {
+            if (fd != -Interop.LibC.EACCES)
+            {
+                // The process exited: a hot pid that has gone stops being hot.
+                _ = _hot.Remove(pid);
+            }
+
+            return;
+        }
+
         try
         {
-            foreach (string fd in Directory.EnumerateFileSystemEntries("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fd"))
+            int n;
+            while ((n = ProcFs.ReadEntries(fd, _entries)) > 0)
             {
-                AddIfSocket(pid, Path.GetFileName(fd.AsSpan()));
+                for (int at = 0; at + 19 < n;)
+                {
+                    int length = BinaryPrimitives.ReadUInt16LittleEndian(_entries.AsSpan(at + 16));
+                    if (length < 20 || at + length > n)
+                    {
+                        break;
+                    }
+
+                    ReadOnlySpan<byte> name = _entries.AsSpan(at + 19, length - 19);
+                    int end = name.IndexOf((byte)0);
+                    name = end >= 0 ? name[..end] : name;
+                    if (name.Length > 0 && name[0] != (byte)'.')
+                    {
+                        AddIfSocket(pid, name);
+                    }
+
+                    at += length;
+                }
             }
         }
-        catch (IOException)
+        finally
         {
-            // The process exited: a hot pid that has gone stops being hot.
-            _ = _hot.Remove(pid);
-        }
-        catch (UnauthorizedAccessException)
-        {
+            _ = Interop.LibC.close(fd);
         }
     }
 
-    private void AddIfSocket(int pid, ReadOnlySpan<char> fdName)
+    private void AddIfSocket(int pid, ReadOnlySpan<byte> fdName)
     {
         // "fd/<n>" as bytes for the stack-built /proc path.
-        int length = Encoding.ASCII.GetBytes(fdName, _name.AsSpan(3));
+        if (fdName.Length > _name.Length - 3)
+        {
+            return;
+        }
+
         "fd/"u8.CopyTo(_name);
-        int n = ProcFs.ReadLink(pid, _name.AsSpan(0, 3 + length), _link);
+        fdName.CopyTo(_name.AsSpan(3));
+        int n = ProcFs.ReadLink(pid, _name.AsSpan(0, 3 + fdName.Length), _link);
         ReadOnlySpan<byte> target = n > 0 ? _link.AsSpan(0, n) : default;
         if (target.StartsWith("socket:["u8) && target[^1] == (byte)']'
             && Utf8Parser.TryParse(target[8..^1], out uint inode, out _))

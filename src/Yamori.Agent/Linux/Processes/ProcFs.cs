@@ -27,6 +27,29 @@ internal static unsafe class ProcFs
         }
     }
 
+    /// <summary>Opens the directory /proc/&lt;pid&gt;/&lt;name&gt; (e.g. fd); the descriptor, or -errno.</summary>
+    public static int OpenDirectory(int pid, ReadOnlySpan<byte> name)
+    {
+        byte* path = stackalloc byte[PathCapacity];
+        BuildPath(new Span<byte>(path, PathCapacity), pid, name);
+        int fd = LibC.open(path, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Next batch of entries of a directory opened with <see cref="OpenDirectory"/> into
+    /// <paramref name="buffer"/> (struct linux_dirent64 records: d_ino u64, d_off s64, d_reclen u16,
+    /// d_type u8, NUL-terminated d_name); byte count, 0 at the end, -1 on error.
+    /// </summary>
+    public static int ReadEntries(int fd, Span<byte> buffer)
+    {
+        fixed (byte* b = buffer)
+        {
+            nint n = LibC.getdents64(fd, b, buffer.Length);
+            return n < 0 ? -1 : (int)n;
+        }
+    }
+
     /// <summary>Reads up to <paramref name="destination"/>.Length bytes of /proc/&lt;pid&gt;/&lt;name&gt;; byte count or -1.</summary>
     public static int ReadFile(int pid, ReadOnlySpan<byte> name, Span<byte> destination)
     {
