@@ -58,10 +58,10 @@ public sealed class HuntingView(ITenancyStore tenancy, IEventStore events)
     public Task<HuntResult> RecentAsync(Actor actor, DeviceId device, DateTimeOffset from, DateTimeOffset to, int cap, CancellationToken cancellationToken = default) =>
         RunAsync(actor, new HuntQuery(from, to, Device: device), cap, cancellationToken);
 
-    /// <summary>The scan itself: also used by the Sigma hunt with the engine as matcher.</summary>
     /// <summary>The longest one hunt or export may run before it stops and reports what it did not reach.</summary>
     public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>The scan itself: also used by the Sigma hunt with the engine as matcher.</summary>
     internal async Task<HuntResult> ScanAsync(Actor actor, HuntQuery query, HuntMatcher match, IReadOnlyList<string> columns, int cap, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cap);
