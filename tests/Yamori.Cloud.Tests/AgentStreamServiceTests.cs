@@ -142,6 +142,58 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
         Assert.NotNull(device.LastSeen);
     }
 
+    [Fact]
+    public async Task Bytes_that_are_not_a_message_end_the_stream_and_give_back_its_room()
+    {
+        // One cloud-wide permit: a permit leaked by the broken stream would stall the next one.
+        var service = new AgentStreamService(_pipeline, _store, _tenancy, new AgentStreamOptions { MaxBufferedBatches = 1 });
+        var broken = new FakeAgent();
+        Task serving = service.RunAsync(Scope, _device, broken, broken, CancellationToken.None);
+        await broken.Next();
+        await broken.Next();
+        broken.Send(Batch(1, 2));
+        Assert.Equal(1UL, (await broken.Next()).Ack.Sequence);
+        broken.SendRaw([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]);
+
+        RpcException ended = await Assert.ThrowsAsync<RpcException>(() => serving.WaitAsync(Wait));
+        Assert.Equal(StatusCode.InvalidArgument, ended.StatusCode);
+        Assert.Contains("not a valid AgentMessage", ended.Status.Detail, StringComparison.Ordinal);
+
+        var next = new FakeAgent();
+        Task again = service.RunAsync(Scope, _device, next, next, CancellationToken.None);
+        Assert.Equal(1UL, (await next.Next()).Ack.Sequence);
+        await next.Next();
+        next.Send(Batch(2, 2));
+        Assert.Equal(2UL, (await next.Next()).Ack.Sequence);
+        next.Close();
+        await again.WaitAsync(Wait);
+        Assert.Equal(4, (await _store.QueryEventsAsync(Scope, new EventQuery(_device, DateTimeOffset.MinValue, DateTimeOffset.MaxValue))).Count);
+    }
+
+    [Fact]
+    public async Task Heartbeats_between_batches_do_not_keep_the_cloud_wide_room()
+    {
+        // With a single permit, one not given back after a heartbeat would block the next batch.
+        var service = new AgentStreamService(_pipeline, _store, _tenancy, new AgentStreamOptions { MaxBufferedBatches = 1 });
+        var agent = new FakeAgent();
+        Task serving = service.RunAsync(Scope, _device, agent, agent, CancellationToken.None);
+        await agent.Next();
+        await agent.Next();
+        for (ulong s = 1; s <= 5; s++)
+        {
+            agent.Send(new AgentMessage { Heartbeat = new Heartbeat { AgentVersion = "1.4.2" } });
+            agent.Send(Batch(s, 1));
+        }
+
+        for (ulong s = 1; s <= 5; s++)
+        {
+            Assert.Equal(s, (await agent.Next()).Ack.Sequence);
+        }
+
+        agent.Close();
+        await serving.WaitAsync(Wait);
+    }
+
     private static AgentMessage Batch(ulong sequence, int count)
     {
         var batch = new EventBatch { Sequence = sequence };
@@ -154,16 +206,19 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
     }
 
     /// <summary>Both ends of an in-memory stream, as the gRPC host would hand them over.</summary>
-    private sealed class FakeAgent : IAsyncStreamReader<AgentMessage>, IServerStreamWriter<CloudMessage>
+    private sealed class FakeAgent : IAsyncStreamReader<AgentFrame>, IServerStreamWriter<CloudMessage>
     {
-        private readonly Channel<AgentMessage> _up = Channel.CreateUnbounded<AgentMessage>();
+        private readonly Channel<AgentFrame> _up = Channel.CreateUnbounded<AgentFrame>();
         private readonly Channel<CloudMessage> _down = Channel.CreateUnbounded<CloudMessage>();
 
-        public AgentMessage Current { get; private set; } = new();
+        public AgentFrame Current { get; private set; } = new([]);
 
         public WriteOptions? WriteOptions { get; set; }
 
-        public void Send(AgentMessage message) => _up.Writer.TryWrite(message);
+        public void Send(AgentMessage message) => _up.Writer.TryWrite(AgentFrame.From(message));
+
+        /// <summary>Bytes as a hostile or broken agent might send them.</summary>
+        public void SendRaw(byte[] bytes) => _up.Writer.TryWrite(new AgentFrame(bytes));
 
         public void Close() => _up.Writer.TryComplete();
 

@@ -89,6 +89,12 @@ internal sealed class SimulatedAgent : IDisposable
 
                 await Task.Delay(TimeSpan.FromSeconds(attempt), ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                // The run is over: HTTP/2 may report the torn-down stream as aborted (Unavailable)
+                // rather than cancelled, and that is not this agent's failure.
+                return;
+            }
         }
     }
 

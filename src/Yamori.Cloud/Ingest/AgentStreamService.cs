@@ -23,6 +23,13 @@ public sealed record AgentStreamOptions
     /// the disk, would set the pace.
     /// </summary>
     public int MaxBufferedBatches { get; init; } = 128;
+
+    /// <summary>Refuses limits that would stall every stream (configuration is read at start-up).</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxInFlightPerDevice);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBufferedBatches);
+    }
 }
 
 /// <summary>
@@ -90,7 +97,7 @@ public sealed class AgentStreamService(
     public async Task RunAsync(
         TenantScope scope,
         DeviceId device,
-        IAsyncStreamReader<AgentMessage> requests,
+        IAsyncStreamReader<AgentFrame> requests,
         IAsyncStreamWriter<CloudMessage> responses,
         CancellationToken cancellationToken)
     {
@@ -131,7 +138,7 @@ public sealed class AgentStreamService(
         TenantScope scope,
         DeviceId device,
         Session session,
-        IAsyncStreamReader<AgentMessage> requests,
+        IAsyncStreamReader<AgentFrame> requests,
         IAsyncStreamWriter<CloudMessage> responses,
         CancellationToken ct)
     {
@@ -221,15 +228,6 @@ public sealed class AgentStreamService(
                 bool read;
                 try
                 {
-                    // A saturated cloud: wait for room before parsing, so a thousand streams do not
-                    // each park a parsed batch in memory. (Only a wait: the permit is taken after
-                    // the read, because an idle agent must not hold one.)
-                    if (Admission.CurrentCount == 0)
-                    {
-                        await Admission.WaitAsync(ct);
-                        Admission.Release();
-                    }
-
                     read = await requests.MoveNext(ct);
                 }
                 catch
@@ -244,28 +242,32 @@ public sealed class AgentStreamService(
                     break;
                 }
 
-                AgentMessage message = requests.Current;
+                // Cloud-wide room before parsing, taken after the read (a permit held while waiting
+                // for an idle agent's next message would block busy ones), so a saturated cloud
+                // parks one raw frame per stream, not a parsed batch. The acker gives a batch's
+                // permit back with its ack; any other (small) message gives it back once parsed.
+                AgentFrame frame = requests.Current;
+                try
+                {
+                    await Admission.WaitAsync(ct);
+                }
+                catch
+                {
+                    window.Release();
+                    throw;
+                }
+
+                Interlocked.Increment(ref admitted);
+                AgentMessage message = Parse(frame, device, session);
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Batch)
                 {
-                    // Cloud-wide room, taken after the read (a permit held while waiting for an idle
-                    // agent's next batch would block busy ones) and before the next read, so each
-                    // stream keeps at most one parsed batch waiting. The acker gives both back.
-                    try
-                    {
-                        await Admission.WaitAsync(ct);
-                    }
-                    catch
-                    {
-                        window.Release();
-                        throw;
-                    }
-
-                    Interlocked.Increment(ref admitted);
-                    acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, ct)));
+                    acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, frame.Bytes.Length, ct)));
                     continue;
                 }
 
                 window.Release();
+                Interlocked.Decrement(ref admitted);
+                Admission.Release();
                 switch (message.BodyCase)
                 {
                     case AgentMessage.BodyOneofCase.Heartbeat when tenancy is not null:
@@ -302,12 +304,28 @@ public sealed class AgentStreamService(
         }
     }
 
-    private Task<IngestResult> Submit(TenantScope scope, DeviceId device, EventBatch batch, CancellationToken ct)
+    /// <summary>A message that is not protobuf ends the stream: nothing after it can be trusted to line up.</summary>
+    private AgentMessage Parse(AgentFrame frame, DeviceId device, Session session)
+    {
+        try
+        {
+            return frame.Parse();
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            string reason = $"a message of {frame.Bytes.Length} bytes is not a valid AgentMessage: {ex.Message}";
+            IngestLog.StreamFailed(_logger, device, ex);
+            session.End(reason, StatusCode.InvalidArgument);
+            throw new OperationCanceledException(reason, ex, session.Token);
+        }
+    }
+
+    private Task<IngestResult> Submit(TenantScope scope, DeviceId device, EventBatch batch, int encodedBytes, CancellationToken ct)
     {
         IngestBatch ingest;
         try
         {
-            ingest = ContractMapping.ToIngestBatch(batch, scope, device);
+            ingest = ContractMapping.ToIngestBatch(batch, scope, device, encodedBytes);
         }
         catch (MalformedBatchException ex)
         {

@@ -15,7 +15,8 @@ public static class ContractMapping
     /// An <see cref="IngestBatch"/> for the device the certificate names.
     /// </summary>
     /// <exception cref="MalformedBatchException">An event lacks its time, a field its name or value.</exception>
-    public static IngestBatch ToIngestBatch(Wire.EventBatch batch, TenantScope scope, DeviceId device)
+    /// <param name="encodedBytes">The batch's size on the wire (the size limit applies to it).</param>
+    public static IngestBatch ToIngestBatch(Wire.EventBatch batch, TenantScope scope, DeviceId device, int encodedBytes)
     {
         var events = new TelemetryEvent[batch.Events.Count];
         for (int i = 0; i < events.Length; i++)
@@ -23,7 +24,7 @@ public static class ContractMapping
             events[i] = ToTelemetry(batch.Events[i], batch.Sequence, i);
         }
 
-        return new IngestBatch(scope, device, batch.Sequence, events) { EncodedBytes = batch.CalculateSize() };
+        return new IngestBatch(scope, device, batch.Sequence, events) { EncodedBytes = encodedBytes };
     }
 
     public static TelemetryEvent ToTelemetry(Wire.Event ev, ulong sequence = 0, int index = 0)

@@ -27,7 +27,8 @@ public sealed record IngestOptions
     /// <summary>Events a device may send at once after being quiet (token bucket depth).</summary>
     public double DeviceBurstEvents { get; init; } = 50_000;
 
-    internal void Validate()
+    /// <summary>Refuses limits that would stall or disable ingest (configuration is read at start-up).</summary>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxInFlightBatches);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBatchEvents);

@@ -21,9 +21,9 @@ internal sealed partial class AgentChannelEndpoint(
     AgentStreamService streams,
     ResponseService response,
     IAgentRefusalRecorder refusals,
-    ILogger<AgentChannelEndpoint> logger) : AgentChannel.AgentChannelBase
+    ILogger<AgentChannelEndpoint> logger) : AgentChannelFramesBase
 {
-    public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CloudMessage> responseStream, ServerCallContext context)
+    public override async Task Connect(IAsyncStreamReader<AgentFrame> requestStream, IServerStreamWriter<CloudMessage> responseStream, ServerCallContext context)
     {
         DeviceBinding binding = await AuthenticateAsync(context);
         LogConnected(logger, binding.Device, binding.Tenant, context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Yamori.Cloud.Enrollment;
 using Yamori.Cloud.Ingest;
@@ -50,14 +51,19 @@ public static class CloudServices
         services.AddYamoriNotifications(options, database);
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
-        services.AddSingleton(new IngestOptions());
+        // Tuning without a rebuild: appsettings or environment (Yamori__Ingest__MaxGroupEvents=…).
+        IngestOptions ingest = builder.Configuration.GetSection("Yamori:Ingest").Get<IngestOptions>() ?? new IngestOptions();
+        AgentStreamOptions streams = builder.Configuration.GetSection("Yamori:AgentStreams").Get<AgentStreamOptions>() ?? new AgentStreamOptions();
+        ingest.Validate();
+        streams.Validate();
+        services.AddSingleton(ingest);
         services.AddSingleton<IngestPipeline>();
-        services.AddSingleton(new AgentStreamOptions());
+        services.AddSingleton(streams);
         services.AddSingleton<AgentStreamService>();
         services.AddGrpc(grpc =>
         {
             // A batch is at most MaxBatchBytes of events plus framing; anything bigger is hostile.
-            grpc.MaxReceiveMessageSize = new IngestOptions().MaxBatchBytes + (64 << 10);
+            grpc.MaxReceiveMessageSize = ingest.MaxBatchBytes + (64 << 10);
             grpc.EnableDetailedErrors = false;
         });
         services.AddProblemDetails();
