@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Yamori.Cloud.Events;
 using Yamori.Cloud.Storage;
 using Yamori.Cloud.Tenancy;
 using Yamori.Contracts.Agent.V1;
@@ -258,10 +259,8 @@ public sealed class AgentStreamService(
                 }
 
                 Interlocked.Increment(ref admitted);
-                AgentMessage message = Parse(frame, device, session);
-                if (message.BodyCase == AgentMessage.BodyOneofCase.Batch)
+                if (Read(frame, scope, device, session, acks.Writer, ct) is not { } message)
                 {
-                    acks.Writer.TryWrite((message.Batch.Sequence, Submit(scope, device, message.Batch, frame.Bytes.Length, ct)));
                     continue;
                 }
 
@@ -304,14 +303,40 @@ public sealed class AgentStreamService(
         }
     }
 
-    /// <summary>A message that is not protobuf ends the stream: nothing after it can be trusted to line up.</summary>
-    private AgentMessage Parse(AgentFrame frame, DeviceId device, Session session)
+    /// <summary>
+    /// A batch goes to the pipeline (its ack queued) and null is returned; any other message is
+    /// returned parsed. Bytes that are not protobuf end the stream: nothing after them can be
+    /// trusted to line up.
+    /// </summary>
+    private AgentMessage? Read(AgentFrame frame, TenantScope scope, DeviceId device, Session session, ChannelWriter<(ulong, Task<IngestResult>)> acks, CancellationToken ct)
     {
+        ulong sequence = 0;
         try
         {
-            return frame.Parse();
+            if (BatchWireReader.TryRead(frame.Bytes, out sequence, out TelemetryEvent[] events))
+            {
+                acks.TryWrite((sequence, Submit(new IngestBatch(scope, device, sequence, events) { EncodedBytes = frame.Bytes.Length }, ct)));
+                return null;
+            }
+
+            // Anything else, or a batch in an encoding the reader leaves to the generated parser.
+            AgentMessage message = frame.Parse();
+            if (message.BodyCase != AgentMessage.BodyOneofCase.Batch)
+            {
+                return message;
+            }
+
+            sequence = message.Batch.Sequence;
+            acks.TryWrite((sequence, Submit(ContractMapping.ToIngestBatch(message.Batch, scope, device, frame.Bytes.Length), ct)));
+            return null;
         }
-        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        catch (MalformedBatchException ex)
+        {
+            IngestLog.BatchRejected(_logger, sequence, device, IngestRejectReason.Malformed, ex.Message);
+            acks.TryWrite((sequence, Task.FromResult(IngestResult.Rejected(IngestRejectReason.Malformed, ex.Message))));
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
         {
             string reason = $"a message of {frame.Bytes.Length} bytes is not a valid AgentMessage: {ex.Message}";
             IngestLog.StreamFailed(_logger, device, ex);
@@ -320,22 +345,8 @@ public sealed class AgentStreamService(
         }
     }
 
-    private Task<IngestResult> Submit(TenantScope scope, DeviceId device, EventBatch batch, int encodedBytes, CancellationToken ct)
-    {
-        IngestBatch ingest;
-        try
-        {
-            ingest = ContractMapping.ToIngestBatch(batch, scope, device, encodedBytes);
-        }
-        catch (MalformedBatchException ex)
-        {
-            IngestLog.BatchRejected(_logger, batch.Sequence, device, IngestRejectReason.Malformed, ex.Message);
-            return Task.FromResult(IngestResult.Rejected(IngestRejectReason.Malformed, ex.Message));
-        }
-
-        // Called in stream order; the pipeline keeps this device's batches in that order.
-        return pipeline.SubmitAsync(ingest, ct).AsTask();
-    }
+    // Called in stream order; the pipeline keeps this device's batches in that order.
+    private Task<IngestResult> Submit(IngestBatch batch, CancellationToken ct) => pipeline.SubmitAsync(batch, ct).AsTask();
 
     private sealed class Session(CancellationToken outer) : IDisposable
     {
