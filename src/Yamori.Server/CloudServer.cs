@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Yamori.Server.Hosting;
 
@@ -7,7 +8,8 @@ namespace Yamori.Server;
 /// <summary>Builds the cloud host: <c>yamori up</c> runs it, integration tests start it on loopback.</summary>
 public static class CloudServer
 {
-    public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="settings">Configuration on top of appsettings and the environment (tests use it), read at start-up.</param>
+    public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // SQLite calls block their thread (commits, alert writes, audit appends). With the default of
         // one pool thread per core, a few of them starve the stream handlers until the pool slowly
@@ -17,7 +19,7 @@ public static class CloudServer
 
         // Content root is the install folder, not the working directory, and configuration files
         // are not watched: watching a working directory means an inotify watch on every folder
-        // under it, for settings Yamori does not read from files.
+        // under it, for settings Yamori reads once at start-up.
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = "Yamori",
@@ -26,6 +28,11 @@ public static class CloudServer
         });
         // Request-level logs would drown the ones an operator needs; warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         string? consoleAssets = ConsoleAssets.FindManifest();
         builder.UseConsoleAssets(consoleAssets);
         builder.AddYamoriCloud(options);

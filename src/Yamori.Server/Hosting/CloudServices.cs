@@ -27,6 +27,13 @@ public static class CloudServices
     /// </summary>
     public static WebApplicationBuilder AddYamoriCloud(this WebApplicationBuilder builder, ServerOptions options)
     {
+        // Tuning without a rebuild: appsettings or environment (Yamori__Ingest__MaxGroupEvents=…),
+        // checked before anything is opened.
+        IngestOptions ingest = builder.Configuration.GetSection("Yamori:Ingest").Get<IngestOptions>() ?? new IngestOptions();
+        AgentStreamOptions streams = builder.Configuration.GetSection("Yamori:AgentStreams").Get<AgentStreamOptions>() ?? new AgentStreamOptions();
+        ingest.Validate();
+        streams.Validate();
+
         Directory.CreateDirectory(options.DataDirectory);
         TimeProvider time = TimeProvider.System;
         SqliteDatabase database = SqliteDatabase.Open(Path.Combine(options.DataDirectory, DatabaseFile));
@@ -51,11 +58,6 @@ public static class CloudServices
         services.AddYamoriNotifications(options, database);
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
-        // Tuning without a rebuild: appsettings or environment (Yamori__Ingest__MaxGroupEvents=…).
-        IngestOptions ingest = builder.Configuration.GetSection("Yamori:Ingest").Get<IngestOptions>() ?? new IngestOptions();
-        AgentStreamOptions streams = builder.Configuration.GetSection("Yamori:AgentStreams").Get<AgentStreamOptions>() ?? new AgentStreamOptions();
-        ingest.Validate();
-        streams.Validate();
         services.AddSingleton(ingest);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(streams);

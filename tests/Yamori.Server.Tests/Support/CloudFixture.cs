@@ -40,7 +40,7 @@ public sealed class CloudFixture : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null, bool seed = true, IReadOnlyList<string>? rules = null, Func<ServerOptions, ServerOptions>? configure = null)
+    public static async Task<CloudFixture> StartAsync(string? dataDirectory = null, bool seed = true, IReadOnlyList<string>? rules = null, Func<ServerOptions, ServerOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "yamori-server-tests", Guid.NewGuid().ToString("N"));
         var options = new ServerOptions
@@ -54,7 +54,7 @@ public sealed class CloudFixture : IAsyncDisposable
             Identity = new Yamori.Cloud.Identity.IdentityOptions { PasswordHash = new Yamori.Cloud.Identity.PasswordHashOptions { MemoryKiB = 8192, Iterations = 1 } },
         };
         options = configure?.Invoke(options) ?? options;
-        WebApplication app = CloudServer.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        WebApplication app = CloudServer.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning), settings);
         await app.StartAsync();
         var fixture = new CloudFixture(dataDirectory, app);
         if (seed)
