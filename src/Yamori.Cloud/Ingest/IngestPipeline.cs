@@ -84,8 +84,7 @@ public sealed class IngestPipeline : IAsyncDisposable
             batch.Device,
             static (_, s) => new DeviceGate(s.Options.DeviceEventsPerSecond, s.Options.DeviceBurstEvents, s._time.GetTimestamp()),
             this);
-        // Parallel work stays with the caller's thread; the commit thread then only writes.
-        var pending = new Pending(batch, tenant) { FieldsJson = Events.FieldsJson.EncodeAll(batch.Events) };
+        Pending pending;
         await gate.Order.WaitAsync(cancellationToken);
         try
         {
@@ -97,8 +96,12 @@ public sealed class IngestPipeline : IAsyncDisposable
             }
 
             await _capacity.WaitAsync(cancellationToken);
+
+            // Parallel work stays with the caller's thread; the commit thread then only writes.
+            pending = new Pending(batch, tenant) { FieldsJson = Events.FieldsJson.EncodeAll(batch.Events) };
             if (!_commitQueue.Writer.TryWrite(pending))
             {
+                pending.FieldsJson.Dispose();
                 _capacity.Release();
                 throw new ObjectDisposedException(nameof(IngestPipeline), "the ingest pipeline is shutting down");
             }
@@ -178,6 +181,11 @@ public sealed class IngestPipeline : IAsyncDisposable
             }
 
             await CommitGroupAsync(group);
+            foreach (Pending committed in group)
+            {
+                committed.FieldsJson?.Dispose();
+            }
+
             _sinkQueue.Writer.TryWrite(group);
         }
 
@@ -290,7 +298,7 @@ public sealed class IngestPipeline : IAsyncDisposable
 
         public CommitOutcome? Outcome { get; set; }
 
-        /// <summary>Encoded on the submitting thread, before the batch queues for the single writer.</summary>
-        public IReadOnlyList<string>? FieldsJson { get; init; }
+        /// <summary>Encoded on the submitting thread, before the batch queues for the single writer; given back after the commit.</summary>
+        public Events.EncodedFields? FieldsJson { get; init; }
     }
 }

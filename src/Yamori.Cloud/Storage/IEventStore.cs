@@ -52,7 +52,7 @@ public interface IEventStore
 /// spare thread to do it; the store encodes the rest itself. Encoding before the commit keeps the
 /// single writer doing only what must be serial.
 /// </param>
-public sealed record BatchToCommit(TenantScope Scope, DeviceId Device, ulong Sequence, IReadOnlyList<TelemetryEvent> Events, IReadOnlyList<string>? FieldsJson = null);
+public sealed record BatchToCommit(TenantScope Scope, DeviceId Device, ulong Sequence, IReadOnlyList<TelemetryEvent> Events, EncodedFields? FieldsJson = null);
 
 /// <summary>What happened to a batch.</summary>
 public enum CommitStatus

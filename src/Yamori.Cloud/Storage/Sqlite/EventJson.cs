@@ -26,10 +26,23 @@ internal sealed class EventJson : IDisposable
 
     public EventJson() => _writer = new Utf8JsonWriter(_buffer, WriterOptions);
 
+    /// <summary>Everything appended since <see cref="Clear"/>, as UTF-8.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.WrittenSpan;
+
     /// <summary>Serialises <paramref name="fields"/>; reuses one buffer, so one instance per thread.</summary>
     public string Write(IReadOnlyList<EventField> fields)
     {
-        _buffer.ResetWrittenCount();
+        Clear();
+        Append(fields);
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+
+    public void Clear() => _buffer.ResetWrittenCount();
+
+    /// <summary>Appends one JSON object after what is already written.</summary>
+    /// <returns>The UTF-8 length written so far, i.e. where this object ends.</returns>
+    public int Append(IReadOnlyList<EventField> fields)
+    {
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
         foreach (EventField field in fields)
@@ -40,7 +53,7 @@ internal sealed class EventJson : IDisposable
 
         _writer.WriteEndObject();
         _writer.Flush();
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        return _buffer.WrittenCount;
     }
 
     public void Dispose() => _writer.Dispose();

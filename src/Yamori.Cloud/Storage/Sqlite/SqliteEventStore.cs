@@ -20,7 +20,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
     private readonly EventJson _json = new();
     private readonly SqliteCommand _selectStream;
     private readonly SqliteCommand _upsertStream;
-    private readonly SqliteCommand _insertEvent;
+    private readonly EventInsert _insertEvent;
     private readonly SqliteCommand _selectGap;
     private readonly SqliteCommand _deleteGap;
     private readonly SqliteCommand _insertGap;
@@ -38,13 +38,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             ON CONFLICT (device_id) DO UPDATE SET watermark = excluded.watermark, updated_ticks = excluded.updated_ticks
             """,
             "$device", "$tenant", "$watermark", "$now");
-        _insertEvent = Prepare(
-            """
-            INSERT INTO events (tenant_id, device_id, sequence, idx, time_ticks, received_ticks, product, category, service, fields)
-            VALUES ($tenant, $device, $sequence, $idx, $time, $received, $product, $category, $service, $fields)
-            ON CONFLICT DO NOTHING
-            """,
-            "$tenant", "$device", "$sequence", "$idx", "$time", "$received", "$product", "$category", "$service", "$fields");
+        _insertEvent = new EventInsert(_writer);
         _selectGap = Prepare(
             """
             SELECT id, first_missing, last_missing, detected_ticks FROM integrity_gaps
@@ -237,10 +231,12 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
 
         _disposed = true;
         _writeLock.Wait();
-        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _insertEvent, _selectGap, _deleteGap, _insertGap })
+        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _selectGap, _deleteGap, _insertGap })
         {
             cmd.Dispose();
         }
+
+        _insertEvent.Dispose();
 
         _json.Dispose();
         _writer.Dispose();
@@ -285,23 +281,25 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
     private List<StoredEvent> InsertEvents(TenantId tenant, BatchToCommit batch, DateTimeOffset now)
     {
         var stored = new List<StoredEvent>(batch.Events.Count);
-        SqliteParameterCollection p = _insertEvent.Parameters;
-        p[0].Value = tenant.ToBlob();
-        p[1].Value = batch.Device.ToBlob();
-        p[2].Value = (long)batch.Sequence;
-        p[5].Value = now.UtcTicks;
+        byte[] tenantBlob = tenant.ToBlob();
+        byte[] deviceBlob = batch.Device.ToBlob();
         for (int i = 0; i < batch.Events.Count; i++)
         {
             TelemetryEvent ev = batch.Events[i];
-            p[3].Value = i;
-            p[4].Value = ev.Time.UtcTicks;
-            p[6].Value = ev.Source.Product;
-            p[7].Value = ev.Source.Category;
-            p[8].Value = ev.Source.Service;
-            p[9].Value = batch.FieldsJson is { } encoded ? encoded[i] : _json.Write(ev.Fields);
-            if (_insertEvent.ExecuteNonQuery() == 1)
+            ReadOnlySpan<byte> fields;
+            if (batch.FieldsJson is { } encoded)
             {
-                long id = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer.Handle);
+                fields = encoded[i];
+            }
+            else
+            {
+                _json.Clear();
+                _json.Append(ev.Fields);
+                fields = _json.Written;
+            }
+
+            if (_insertEvent.Run(tenantBlob, deviceBlob, batch.Sequence, i, ev.Time.UtcTicks, now.UtcTicks, ev.Source.Product, ev.Source.Category, ev.Source.Service, fields) is { } id)
+            {
                 stored.Add(new StoredEvent(id, tenant, batch.Device, batch.Sequence, i, now, ev));
             }
         }
@@ -375,7 +373,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
 
     private void SetTransaction(SqliteTransaction? tx)
     {
-        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _insertEvent, _selectGap, _deleteGap, _insertGap })
+        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _selectGap, _deleteGap, _insertGap })
         {
             cmd.Transaction = tx;
         }
