@@ -37,7 +37,7 @@ internal static class CloudLoadCommand
         Console.WriteLine(Machine.Describe());
 
         // Stamped again by each simulated agent when it ships a batch.
-        Event[] mix = [.. Workloads.Mix(SigmaHq.RegressionEvents(root), Workloads.DefaultCount).Events.Select(e => RecordedEvents.ToWire(e, DateTimeOffset.UtcNow))];
+        var mix = new EncodedMix([.. Workloads.Mix(SigmaHq.RegressionEvents(root), Workloads.DefaultCount).Events.Select(e => RecordedEvents.ToWire(e, DateTimeOffset.UtcNow))]);
         string data = Path.Combine(Path.GetTempPath(), "yamori-cloud-load-" + Guid.NewGuid().ToString("N")[..8]);
         var cloudArgs = new List<string> { "--demo" };
         if (args.Contains("--no-rules"))
@@ -78,7 +78,7 @@ internal static class CloudLoadCommand
         Console.WriteLine($"enrolled {agents} agents in {enroll.Elapsed.TotalSeconds:F1} s");
 
         using var stop = new CancellationTokenSource();
-        Task[] running = fleet.Select((a, i) => a.RunAsync(cloud.Agent, mix, i * 37 % mix.Length, batch, rate / agents, stop.Token)).ToArray();
+        Task[] running = fleet.Select((a, i) => a.RunAsync(cloud.Agent, mix, i * 37 % mix.Count, batch, rate / agents, stop.Token)).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         long ackedBefore = fleet.Sum(a => Interlocked.Read(ref a.AckedEvents));
         double cpuBefore = cloud.CpuSeconds();

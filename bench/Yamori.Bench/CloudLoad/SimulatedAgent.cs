@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -15,6 +16,14 @@ namespace Yamori.Bench.CloudLoad;
 internal sealed class SimulatedAgent : IDisposable
 {
     private const int Window = 8;
+
+    // AgentChannel.Connect with requests written as ready-made bytes (see EncodedMix).
+    private static readonly Method<byte[], CloudMessage> Connect = new(
+        MethodType.DuplexStreaming,
+        AgentChannel.Descriptor.FullName,
+        "Connect",
+        Marshallers.Create(static (byte[] bytes) => bytes, static bytes => bytes),
+        Marshallers.Create(static (CloudMessage message) => message.ToByteArray(), CloudMessage.Parser.ParseFrom));
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _ca;
     private X509Certificate2? _certificate;
@@ -70,7 +79,7 @@ internal sealed class SimulatedAgent : IDisposable
     /// thousand agents connect at once) is opened again, as a real agent would; one that fails later
     /// ends this agent with <see cref="Failure"/> set instead of the whole run.
     /// </remarks>
-    public async Task RunAsync(Uri endpoint, Event[] events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
+    public async Task RunAsync(Uri endpoint, EncodedMix events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -98,10 +107,10 @@ internal sealed class SimulatedAgent : IDisposable
         }
     }
 
-    private async Task StreamAsync(Uri endpoint, Event[] events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
+    private async Task StreamAsync(Uri endpoint, EncodedMix events, int offset, int batchSize, double eventsPerSecond, CancellationToken ct)
     {
         using GrpcChannel channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = Handler(_ca, _certificate), DisposeHttpClient = true });
-        using AsyncDuplexStreamingCall<AgentMessage, CloudMessage> call = new AgentChannel.AgentChannelClient(channel).Connect(cancellationToken: ct);
+        using AsyncDuplexStreamingCall<byte[], CloudMessage> call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(Connect, null, new CallOptions(cancellationToken: ct));
         using var window = new SemaphoreSlim(Window, Window);
         var sizes = new System.Collections.Concurrent.ConcurrentDictionary<ulong, int>();
         Task reader = Task.Run(
@@ -154,17 +163,9 @@ internal sealed class SimulatedAgent : IDisposable
 
                 // Stamped now: alert latency is measured from the moment the agent ships the event.
                 Timestamp now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-                var batch = new EventBatch { Sequence = sequence };
-                for (int i = 0; i < batchSize; i++)
-                {
-                    Event e = events[next].Clone();
-                    e.Time = now;
-                    batch.Events.Add(e);
-                    next = next + 1 == events.Length ? 0 : next + 1;
-                }
-
+                byte[] batch = events.Batch(sequence, next, batchSize, now, out next);
                 sizes[sequence] = batchSize;
-                await call.RequestStream.WriteAsync(new AgentMessage { Batch = batch }, ct);
+                await call.RequestStream.WriteAsync(batch, ct);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
