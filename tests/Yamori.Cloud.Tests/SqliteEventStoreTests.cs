@@ -238,6 +238,57 @@ public sealed class SqliteEventStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_is_stored_once_even_when_the_watermark_forgets_it()
+    {
+        await _store.CommitBatchAsync(_townA, _device, 1, Events.Batch(1, 3));
+        Execute("UPDATE device_streams SET watermark = 0");
+
+        using var reopened = new SqliteEventStore(_temp.Database);
+        CommitOutcome resent = await reopened.CommitBatchAsync(_townA, _device, 1, Events.Batch(1, 3));
+
+        Assert.Equal(CommitStatus.Duplicate, resent.Status);
+        Assert.Equal(3, (await QueryAll(_townA)).Count);
+    }
+
+    [Fact]
+    public async Task Retention_takes_the_tenants_old_batch_rows_with_their_events()
+    {
+        var clock = new ManualClock(Events.T0);
+        using var store = new SqliteEventStore(_temp.Database, clock);
+        DeviceId deviceB = DeviceId.New();
+        await store.CommitBatchAsync(_townA, _device, 1, Events.Batch(1, 1));
+        await store.CommitBatchAsync(_townB, deviceB, 1, Events.Batch(1, 1));
+        clock.Advance(TimeSpan.FromDays(40));
+        await store.CommitBatchAsync(_townA, _device, 2, Events.Batch(2, 1));
+
+        await store.DeleteEventsReceivedBeforeAsync(_townA, clock.GetUtcNow().AddDays(-30));
+
+        Assert.Equal(2L, Scalar("SELECT count(*) FROM event_batches"));
+        Assert.Equal(2L, Scalar("SELECT sequence FROM event_batches WHERE device_id = (SELECT device_id FROM events WHERE sequence = 2)"));
+    }
+
+    [Fact]
+    public async Task Upgrading_a_version_9_file_records_its_stored_batches()
+    {
+        await _store.CommitBatchAsync(_townA, _device, 1, Events.Batch(1, 3));
+        await _store.CommitBatchAsync(_townA, _device, 2, Events.Batch(2, 2));
+
+        // The file as version 9 left it: no batch rows, the unique index per event.
+        Execute("""
+            DROP TABLE event_batches;
+            CREATE UNIQUE INDEX ux_events_batch ON events(tenant_id, device_id, sequence, idx);
+            PRAGMA user_version = 9;
+            """);
+
+        using var upgraded = new SqliteEventStore(SqliteDatabase.Open(_temp.Path));
+        Assert.Equal(2L, Scalar("SELECT count(*) FROM event_batches"));
+        Assert.Equal(0L, Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ux_events_batch'"));
+        Execute("UPDATE device_streams SET watermark = 0");
+        Assert.Equal(CommitStatus.Duplicate, (await upgraded.CommitBatchAsync(_townA, _device, 2, Events.Batch(2, 2))).Status);
+        Assert.Equal(5, (await QueryAll(_townA)).Count);
+    }
+
+    [Fact]
     public async Task Committed_batches_survive_reopening_the_file()
     {
         await _store.CommitBatchAsync(_townA, _device, 1, Events.Batch(1, 2));
@@ -263,4 +314,20 @@ public sealed class SqliteEventStoreTests : IDisposable
 
     private async Task<IReadOnlyList<StoredEvent>> QueryAll(TenantScope scope) =>
         await _store.QueryEventsAsync(scope, new EventQuery(_device, DateTimeOffset.MinValue, DateTimeOffset.MaxValue));
+
+    private void Execute(string sql)
+    {
+        using Microsoft.Data.Sqlite.SqliteConnection connection = _temp.Database.OpenConnection();
+        using Microsoft.Data.Sqlite.SqliteCommand cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private long Scalar(string sql)
+    {
+        using Microsoft.Data.Sqlite.SqliteConnection connection = _temp.Database.OpenConnection();
+        using Microsoft.Data.Sqlite.SqliteCommand cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
 }

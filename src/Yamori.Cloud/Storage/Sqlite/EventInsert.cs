@@ -15,7 +15,6 @@ internal sealed class EventInsert : IDisposable
         """
         INSERT INTO events (tenant_id, device_id, sequence, idx, time_ticks, received_ticks, product, category, service, fields)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-        ON CONFLICT DO NOTHING
         """;
 
     private readonly sqlite3 _db;
@@ -27,8 +26,8 @@ internal sealed class EventInsert : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
     }
 
-    /// <returns>The new row's id, or null when the event was already stored (a re-sent batch).</returns>
-    public long? Run(byte[] tenant, byte[] device, ulong sequence, int index, long timeTicks, long receivedTicks, string product, string category, string service, ReadOnlySpan<byte> fieldsUtf8)
+    /// <returns>The new row's id.</returns>
+    public long Run(byte[] tenant, byte[] device, ulong sequence, int index, long timeTicks, long receivedTicks, string product, string category, string service, ReadOnlySpan<byte> fieldsUtf8)
     {
         try
         {
@@ -48,7 +47,7 @@ internal sealed class EventInsert : IDisposable
                 SqliteException.ThrowExceptionForRC(rc, _db);
             }
 
-            return raw.sqlite3_changes(_db) == 1 ? raw.sqlite3_last_insert_rowid(_db) : null;
+            return raw.sqlite3_last_insert_rowid(_db);
         }
         finally
         {

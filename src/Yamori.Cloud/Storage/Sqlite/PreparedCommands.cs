@@ -13,9 +13,10 @@ internal static class PreparedCommands
         }
     }
 
-    public static void Run(this SqliteCommand cmd, params object[] values)
+    /// <returns>The rows changed.</returns>
+    public static int Run(this SqliteCommand cmd, params object[] values)
     {
         cmd.SetParameters(values);
-        cmd.ExecuteNonQuery();
+        return cmd.ExecuteNonQuery();
     }
 }

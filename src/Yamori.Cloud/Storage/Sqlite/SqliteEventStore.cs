@@ -21,6 +21,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
     private readonly SqliteCommand _selectStream;
     private readonly SqliteCommand _upsertStream;
     private readonly EventInsert _insertEvent;
+    private readonly SqliteCommand _insertBatch;
     private readonly SqliteCommand _selectGap;
     private readonly SqliteCommand _deleteGap;
     private readonly SqliteCommand _insertGap;
@@ -39,6 +40,12 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
             """,
             "$device", "$tenant", "$watermark", "$now");
         _insertEvent = new EventInsert(_writer);
+        _insertBatch = Prepare(
+            """
+            INSERT INTO event_batches (device_id, sequence, tenant_id, received_ticks) VALUES ($device, $sequence, $tenant, $received)
+            ON CONFLICT DO NOTHING
+            """,
+            "$device", "$sequence", "$tenant", "$received");
         _selectGap = Prepare(
             """
             SELECT id, first_missing, last_missing, detected_ticks FROM integrity_gaps
@@ -219,6 +226,22 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         }
         while (deleted == RetentionChunk);
 
+        // The batches' de-duplication rows go with their events (the watermark still recognises a
+        // very late re-send); a day's rows are one per batch, so one statement.
+        _writeLock.Wait(cancellationToken);
+        try
+        {
+            using SqliteCommand cmd = _writer.CreateCommand();
+            cmd.CommandText = "DELETE FROM event_batches WHERE tenant_id = $tenant AND received_ticks < $cutoff";
+            cmd.Parameters.AddWithValue("$tenant", tenant.ToBlob());
+            cmd.Parameters.AddWithValue("$cutoff", cutoff.UtcTicks);
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
         return ValueTask.FromResult(total);
     }
 
@@ -231,7 +254,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
 
         _disposed = true;
         _writeLock.Wait();
-        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _selectGap, _deleteGap, _insertGap })
+        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _insertBatch, _selectGap, _deleteGap, _insertGap })
         {
             cmd.Dispose();
         }
@@ -254,6 +277,14 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
         }
 
         ulong sequence = batch.Sequence;
+
+        // The backstop, whatever the watermark says: a batch is stored at most once. (A re-send the
+        // watermark recognises below also leaves its row here; the row only says "seen".)
+        if (_insertBatch.Run(batch.Device.ToBlob(), (long)sequence, tenant.ToBlob(), now.UtcTicks) == 0)
+        {
+            return new CommitOutcome(CommitStatus.Duplicate, state.Watermark, null, []);
+        }
+
         IntegrityGap? newGap = null;
         if (sequence <= state.Watermark)
         {
@@ -298,10 +329,8 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
                 fields = _json.Written;
             }
 
-            if (_insertEvent.Run(tenantBlob, deviceBlob, batch.Sequence, i, ev.Time.UtcTicks, now.UtcTicks, ev.Source.Product, ev.Source.Category, ev.Source.Service, fields) is { } id)
-            {
-                stored.Add(new StoredEvent(id, tenant, batch.Device, batch.Sequence, i, now, ev));
-            }
+            long id = _insertEvent.Run(tenantBlob, deviceBlob, batch.Sequence, i, ev.Time.UtcTicks, now.UtcTicks, ev.Source.Product, ev.Source.Category, ev.Source.Service, fields);
+            stored.Add(new StoredEvent(id, tenant, batch.Device, batch.Sequence, i, now, ev));
         }
 
         return stored;
@@ -373,7 +402,7 @@ public sealed class SqliteEventStore : IEventStore, IDisposable
 
     private void SetTransaction(SqliteTransaction? tx)
     {
-        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _selectGap, _deleteGap, _insertGap })
+        foreach (SqliteCommand cmd in new[] { _selectStream, _upsertStream, _insertBatch, _selectGap, _deleteGap, _insertGap })
         {
             cmd.Transaction = tx;
         }

@@ -11,7 +11,7 @@ namespace Yamori.Cloud.Storage.Sqlite;
 internal static partial class SqliteSchema
 {
     /// <summary>Version n is <c>Migrations[n - 1]</c>. Append only: a shipped migration never changes.</summary>
-    private static readonly string[] Migrations = [V1Ingest, V2Enrollment, V3Identity, V4Audit, V5Detection, V6Notifications, V7Response, V8IngestIndexes, V9Heartbeats];
+    private static readonly string[] Migrations = [V1Ingest, V2Enrollment, V3Identity, V4Audit, V5Detection, V6Notifications, V7Response, V8IngestIndexes, V9Heartbeats, V10EventBatches];
 
     /// <summary>The version this build writes.</summary>
     public static int Latest => Migrations.Length;
