@@ -21,6 +21,10 @@ internal sealed class EventJson : IDisposable
         SkipValidation = true,
     };
 
+    // Escaped, UTF-8 property names by string instance: names arrive shared (see FieldNames), so a
+    // lookup by reference replaces escaping and transcoding the same name for every event.
+    private const int MaxCachedNames = 4096;
+    private readonly Dictionary<string, JsonEncodedText> _names = new(ReferenceEqualityComparer.Instance);
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
 
@@ -47,7 +51,7 @@ internal sealed class EventJson : IDisposable
         _writer.WriteStartObject();
         foreach (EventField field in fields)
         {
-            _writer.WritePropertyName(field.Name);
+            _writer.WritePropertyName(EncodedName(field.Name));
             WriteValue(_writer, field.Value);
         }
 
@@ -57,6 +61,23 @@ internal sealed class EventJson : IDisposable
     }
 
     public void Dispose() => _writer.Dispose();
+
+    private JsonEncodedText EncodedName(string name)
+    {
+        if (!_names.TryGetValue(name, out JsonEncodedText encoded))
+        {
+            encoded = JsonEncodedText.Encode(name, WriterOptions.Encoder);
+            if (_names.Count == MaxCachedNames)
+            {
+                // Names that were not shared (each event its own strings) filled it: start over.
+                _names.Clear();
+            }
+
+            _names[name] = encoded;
+        }
+
+        return encoded;
+    }
 
     public static IReadOnlyList<EventField> Read(string json)
     {
