@@ -80,6 +80,17 @@ public sealed class BatchWireReaderTests
     }
 
     [Fact]
+    public void The_first_and_last_representable_instants_read_as_the_parser_reads_them()
+    {
+        foreach (Timestamp time in new[] { new Timestamp { Seconds = -62135596800 }, new Timestamp { Seconds = 253402300799, Nanos = 999_999_999 }, new Timestamp() })
+        {
+            byte[] bytes = Batch(1, new Event { Time = time, Fields = { new Field { Name = "Image", StringValue = "a" } } }).ToByteArray();
+            Assert.True(BatchWireReader.TryRead(bytes, out ulong sequence, out TelemetryEvent[] events));
+            AssertSameAsParser(bytes, sequence, events);
+        }
+    }
+
+    [Fact]
     public void Other_messages_are_left_to_the_parser()
     {
         Assert.False(BatchWireReader.TryRead([], out _, out _));
@@ -92,10 +103,11 @@ public sealed class BatchWireReaderTests
     {
         AgentMessage noTime = Batch(5, new Event { Fields = { new Field { Name = "Image", StringValue = "a" } } });
         AgentMessage badTime = Batch(5, new Event { Time = new Timestamp { Seconds = 1, Nanos = -1 }, Fields = { new Field { Name = "Image", StringValue = "a" } } });
+        AgentMessage lateTime = Batch(5, new Event { Time = new Timestamp { Seconds = 253402300800 }, Fields = { new Field { Name = "Image", StringValue = "a" } } });
         AgentMessage nameless = Batch(5, Timed(new Field { StringValue = "a" }));
         AgentMessage valueless = Batch(5, Timed(new Field { Name = "Image" }));
 
-        foreach (AgentMessage message in new[] { noTime, badTime, nameless, valueless })
+        foreach (AgentMessage message in new[] { noTime, badTime, lateTime, nameless, valueless })
         {
             var direct = Assert.Throws<MalformedBatchException>(() => BatchWireReader.TryRead(message.ToByteArray(), out _, out _));
             var mapped = Assert.Throws<MalformedBatchException>(() => ContractMapping.ToTelemetry(message.Batch.Events[0], 5, 0));

@@ -21,6 +21,11 @@ public static class BatchWireReader
     private const int WireLengthDelimited = 2;
     private const int WireFixed32 = 5;
 
+    // Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long MinSeconds = -62_135_596_800;
+    private const long MaxSeconds = 253_402_300_799;
+    private const int NanosPerSecond = 1_000_000_000;
+
     /// <summary>
     /// Reads <paramref name="message"/> if it is an <c>AgentMessage</c> whose only field is one batch.
     /// </summary>
@@ -127,16 +132,13 @@ public static class BatchWireReader
             throw new MalformedBatchException($"event {index} of batch {sequence} has no time");
         }
 
-        DateTimeOffset time;
-        try
+        // The generated type's checks (0001-01-01 to 9999-12-31, normalised nanos) without an object per event.
+        if (seconds is < MinSeconds or > MaxSeconds || nanos is < 0 or >= NanosPerSecond)
         {
-            // The same checks and conversion as the generated type's (range, normalised nanos).
-            time = new Timestamp { Seconds = seconds, Nanos = nanos }.ToDateTimeOffset();
+            throw new MalformedBatchException($"event {index} of batch {sequence} has an invalid time");
         }
-        catch (InvalidOperationException ex)
-        {
-            throw new MalformedBatchException($"event {index} of batch {sequence} has an invalid time", ex);
-        }
+
+        var time = new DateTimeOffset(DateTime.UnixEpoch.Ticks + (seconds * TimeSpan.TicksPerSecond) + (nanos / 100), TimeSpan.Zero);
 
         var fields = new EventField[fieldCount];
         int f = 0;
