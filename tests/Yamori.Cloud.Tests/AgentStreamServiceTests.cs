@@ -146,11 +146,9 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
     public async Task Bytes_that_are_not_a_message_end_the_stream_and_give_back_its_room()
     {
         // One cloud-wide permit: a permit leaked by the broken stream would stall the next one.
-        var service = new AgentStreamService(_pipeline, _store, _tenancy, new AgentStreamOptions { MaxBufferedBatches = 1 });
+        AgentStreamService service = WithOnePermit();
         var broken = new FakeAgent();
-        Task serving = service.RunAsync(Scope, _device, broken, broken, CancellationToken.None);
-        await broken.Next();
-        await broken.Next();
+        Task serving = await ConnectAsync(service, broken);
         broken.Send(Batch(1, 2));
         Assert.Equal(1UL, (await broken.Next()).Ack.Sequence);
         broken.SendRaw([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]);
@@ -160,9 +158,7 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
         Assert.Contains("not a valid AgentMessage", ended.Status.Detail, StringComparison.Ordinal);
 
         var next = new FakeAgent();
-        Task again = service.RunAsync(Scope, _device, next, next, CancellationToken.None);
-        Assert.Equal(1UL, (await next.Next()).Ack.Sequence);
-        await next.Next();
+        Task again = await ConnectAsync(service, next);
         next.Send(Batch(2, 2));
         Assert.Equal(2UL, (await next.Next()).Ack.Sequence);
         next.Close();
@@ -174,11 +170,8 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
     public async Task Heartbeats_between_batches_do_not_keep_the_cloud_wide_room()
     {
         // With a single permit, one not given back after a heartbeat would block the next batch.
-        var service = new AgentStreamService(_pipeline, _store, _tenancy, new AgentStreamOptions { MaxBufferedBatches = 1 });
         var agent = new FakeAgent();
-        Task serving = service.RunAsync(Scope, _device, agent, agent, CancellationToken.None);
-        await agent.Next();
-        await agent.Next();
+        Task serving = await ConnectAsync(WithOnePermit(), agent);
         for (ulong s = 1; s <= 5; s++)
         {
             agent.Send(new AgentMessage { Heartbeat = new Heartbeat { AgentVersion = "1.4.2" } });
@@ -192,6 +185,17 @@ public sealed class AgentStreamServiceTests : IAsyncLifetime
 
         agent.Close();
         await serving.WaitAsync(Wait);
+    }
+
+    private AgentStreamService WithOnePermit() => new(_pipeline, _store, _tenancy, new AgentStreamOptions { MaxBufferedBatches = 1 });
+
+    /// <summary>Opens the stream and reads what the cloud says on connect (watermark, limits).</summary>
+    private async Task<Task> ConnectAsync(AgentStreamService service, FakeAgent agent)
+    {
+        Task serving = service.RunAsync(Scope, _device, agent, agent, CancellationToken.None);
+        await agent.Next();
+        await agent.Next();
+        return serving;
     }
 
     private static AgentMessage Batch(ulong sequence, int count)
