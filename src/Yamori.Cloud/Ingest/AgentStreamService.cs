@@ -17,11 +17,11 @@ public sealed record AgentStreamOptions
     public int MaxInFlightPerDevice { get; init; } = 8;
 
     /// <summary>
-    /// Batches admitted into the pipeline and not yet acknowledged, cloud-wide. A stream with a
-    /// batch waiting for admission reads nothing more (HTTP/2 flow control then holds the agent
-    /// back), so parsed batches are bounded by this plus one per stream: a thousand agents with full
-    /// windows would otherwise keep gigabytes of parsed events alive and the garbage collector, not
-    /// the disk, would set the pace.
+    /// Batches parsed into the pipeline and not yet acknowledged, cloud-wide. A stream whose message
+    /// waits for admission holds it as raw bytes and reads nothing more (HTTP/2 flow control then
+    /// holds the agent back), so parsed batches are bounded by this alone: a thousand agents with
+    /// full windows would otherwise keep gigabytes of parsed events alive and the garbage collector,
+    /// not the disk, would set the pace.
     /// </summary>
     public int MaxBufferedBatches { get; init; } = 128;
 
