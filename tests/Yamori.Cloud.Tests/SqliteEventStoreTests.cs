@@ -263,13 +263,16 @@ public sealed class SqliteEventStoreTests : IDisposable
         // The file as version 9 left it: no batch rows, the unique index per event.
         Execute("""
             DROP TABLE event_batches;
+            DROP INDEX ix_events_device_time_v10;
             CREATE UNIQUE INDEX ux_events_batch ON events(tenant_id, device_id, sequence, idx);
+            CREATE INDEX ix_events_device_time ON events(tenant_id, device_id, time_ticks);
             PRAGMA user_version = 9;
             """);
 
         using var upgraded = new SqliteEventStore(SqliteDatabase.Open(_temp.Path));
         Assert.Equal(2L, Scalar("SELECT count(*) FROM event_batches"));
-        Assert.Equal(0L, Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ux_events_batch'"));
+        Assert.Equal(0L, Scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('ux_events_batch', 'ix_events_device_time')"));
+        Assert.Equal(1L, Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_device_time_v10'"));
         Execute("UPDATE device_streams SET watermark = 0");
         Assert.Equal(CommitStatus.Duplicate, (await upgraded.CommitBatchAsync(_townA, _device, 2, Events.Batch(2, 2))).Status);
         Assert.Equal(5, (await QueryAll(_townA)).Count);
