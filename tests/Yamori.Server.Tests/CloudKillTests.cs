@@ -30,8 +30,8 @@ public sealed partial class CloudKillTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
 
     private readonly string _data = Path.Combine(Path.GetTempPath(), "yamori-kill-tests", Guid.NewGuid().ToString("N"));
-    private readonly int _apiPort = FreePort();
-    private readonly int _agentPort = FreePort();
+    private readonly int _apiPort = Yamori.Tests.TestPorts.Reserve();
+    private readonly int _agentPort = Yamori.Tests.TestPorts.Reserve();
 
     public void Dispose()
     {
@@ -205,13 +205,6 @@ public sealed partial class CloudKillTests : IDisposable
         }
 
         throw new InvalidOperationException($"yamori up exited with {process.ExitCode} before it was ready");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"enrollment token for LGWAN接続系 .*: (ymt_\S+)$")]

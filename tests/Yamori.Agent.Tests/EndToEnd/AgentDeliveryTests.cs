@@ -73,7 +73,7 @@ public sealed class AgentDeliveryTests
     [Fact]
     public async Task Events_spooled_while_the_cloud_is_down_arrive_once_after_it_returns()
     {
-        int agentPort = AgentHarness.FreePort();
+        int agentPort = Yamori.Tests.TestPorts.Reserve();
         string data = Path.Combine(Path.GetTempPath(), "yamori-server-tests", Guid.NewGuid().ToString("N"));
         Func<Yamori.Server.Hosting.ServerOptions, Yamori.Server.Hosting.ServerOptions> samePort = o => o with { AgentEndpoint = new IPEndPoint(IPAddress.Loopback, agentPort) };
         CloudFixture cloud = await CloudFixture.StartAsync(data, configure: samePort);

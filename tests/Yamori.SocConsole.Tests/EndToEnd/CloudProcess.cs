@@ -52,8 +52,8 @@ internal sealed partial class CloudProcess : IAsyncDisposable
     public static async Task<CloudProcess> StartAsync(string address, IReadOnlyList<string> rules)
     {
         string data = Path.Combine(Path.GetTempPath(), "yamori-console-e2e", Guid.NewGuid().ToString("N"));
-        int api = FreePort();
-        int agent = FreePort();
+        int api = Yamori.Tests.TestPorts.Reserve();
+        int agent = Yamori.Tests.TestPorts.Reserve();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -132,13 +132,6 @@ internal sealed partial class CloudProcess : IAsyncDisposable
         string program = Path.Combine(repo, "src", "Yamori.Cli", "bin", configuration, bin.Name, "yamori.dll");
         Assert.True(File.Exists(program), $"{program} is not built");
         return program;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
